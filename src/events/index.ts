@@ -1,0 +1,3 @@
+export * from './kinds.js';
+export * from './event.js';
+export * from './bus.js';
