@@ -1,0 +1,27 @@
+/**
+ * Child process for the kill -9 follower test: follows one file, appends every line as NDJSON
+ * ({id, text}) to an output file, then commits the checkpoint — the same order the agent uses
+ * (store, then checkpoint). Killed with SIGKILL at random moments by the test.
+ * argv: <log path> <checkpoint path> <output path> <poll ms>
+ */
+import { openSync, writeSync } from 'node:fs';
+import { FollowerSet } from '../../src/logs/follow/set.js';
+
+const [path, checkpointPath, outPath, pollMsText] = process.argv.slice(2);
+if (!path || !checkpointPath || !outPath) throw new Error('usage: follow-child LOG CHECKPOINT OUT [POLLMS]');
+const pollMs = Number(pollMsText ?? '50');
+const set = new FollowerSet({ paths: [path], checkpointPath, startAtEnd: false });
+const out = openSync(outPath, 'a');
+
+function tick(): void {
+  const { lines, notes } = set.poll();
+  if (lines.length > 0) {
+    // One write(2) per batch: SIGKILL cannot tear a line in the middle of it.
+    writeSync(out, lines.map((l) => JSON.stringify({ id: l.id, text: l.text })).join('\n') + '\n');
+  }
+  for (const n of notes) process.stderr.write(`${n}\n`);
+  set.commit();
+  setTimeout(tick, pollMs);
+}
+process.stdout.write('ready\n');
+tick();
