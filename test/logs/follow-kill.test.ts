@@ -100,8 +100,13 @@ test('kill -9 of the follower during rename and copytruncate rotation at 10k lin
     // Paced by elapsed time, not by timer ticks (which run late on a busy 2-core box).
     writer.write(Math.max(0, Math.floor(((now - t0) * LINES_PER_SECOND) / 1000) - writer.seq));
     if (now >= nextRotate) {
-      if (tick++ % 2 === 0) (writer.rotateRename(), renames++);
-      else (writer.rotateCopyTruncate(), copies++);
+      if (tick++ % 2 === 0) {
+        writer.rotateRename();
+        renames++;
+      } else {
+        writer.rotateCopyTruncate();
+        copies++;
+      }
       nextRotate = now + 700;
     }
     if (now >= nextKill) {

@@ -53,7 +53,7 @@ export function loadCheckpoints(path: string): Checkpoints {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`checkpoint file ${path}: not JSON (${(err as Error).message})`);
+    throw new Error(`checkpoint file ${path}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const res = checkpointsSchema.safeParse(value);
   if (!res.success) {
