@@ -45,8 +45,43 @@ export const storeSection = z
   .object({
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
     path: z.string().default('/var/lib/pptpmon/pptpmon.db'),
+    /** PostgreSQL URL without the password (it would end up in logs); see passwordFile/passwordEnv. */
     url: z.string().optional(),
+    passwordFile: z.string().optional(),
+    passwordEnv: z.string().optional(),
+    /** PostgreSQL schema holding pptpmon's tables (one database can hold several fleets). */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier')
+      .default('public'),
+    /** SQLite fsync policy (src/store/sqlite.ts says why `full` is the default). */
+    synchronous: z.enum(['full', 'normal']).default('full'),
+    /** Raw events are kept this many days. */
     retentionDays: z.number().int().min(1).max(3650).default(30),
+    retention: z
+      .object({
+        sessions: duration.default(90 * 86_400_000),
+        /** Raw samples are rolled into 1-minute min/max/avg/count buckets after this. */
+        samplesRaw: duration.default(2 * 86_400_000),
+        /** 1-minute buckets are rolled into 1-hour buckets after this. */
+        samples1m: duration.default(7 * 86_400_000),
+        samples1h: duration.default(90 * 86_400_000),
+        /** Resolved alerts, expired silences, acknowledgements. */
+        alerts: duration.default(90 * 86_400_000),
+        actions: duration.default(365 * 86_400_000),
+        /** How often retention runs. */
+        every: duration.default(3_600_000),
+      })
+      .strict()
+      .default(() => ({
+        sessions: 90 * 86_400_000,
+        samplesRaw: 2 * 86_400_000,
+        samples1m: 7 * 86_400_000,
+        samples1h: 90 * 86_400_000,
+        alerts: 90 * 86_400_000,
+        actions: 365 * 86_400_000,
+        every: 3_600_000,
+      })),
   })
   .strict();
 

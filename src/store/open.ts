@@ -1,0 +1,58 @@
+/**
+ * `openStore(config.store)`: the one way the rest of pptpmon gets a Store. PostgreSQL is imported only
+ * when configured, so the embedded default does not load `pg`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/index.js';
+import { SqliteStore } from './sqlite.js';
+import type { RetentionPolicy, Store } from './types.js';
+
+export type StoreConfig = Config['store'];
+
+export class StoreConfigError extends Error {
+  constructor(message: string) {
+    super(`bad store config: ${message}`);
+    this.name = 'StoreConfigError';
+  }
+}
+
+/** Reads the PostgreSQL password from a file or the environment, never from the URL in the config. */
+export async function resolvePassword(cfg: StoreConfig): Promise<string | undefined> {
+  if (cfg.passwordFile !== undefined) {
+    try {
+      return (await readFile(cfg.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new StoreConfigError(
+        `store.passwordFile: cannot read ${cfg.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+  }
+  if (cfg.passwordEnv !== undefined) {
+    const v = process.env[cfg.passwordEnv];
+    if (v === undefined)
+      throw new StoreConfigError(`store.passwordEnv: environment variable ${cfg.passwordEnv} is not set`);
+    return v;
+  }
+  return undefined;
+}
+
+export async function openStore(cfg: StoreConfig): Promise<Store> {
+  if (cfg.driver === 'sqlite') return new SqliteStore({ path: cfg.path, synchronous: cfg.synchronous });
+  if (cfg.url === undefined) throw new StoreConfigError('store.url: required when store.driver is postgres');
+  await resolvePassword(cfg);
+  // PostgresStore lands in the next commit (src/store/postgres.ts).
+  throw new StoreConfigError('store.driver: postgres is not available in this build yet');
+}
+
+export function retentionPolicy(cfg: StoreConfig): RetentionPolicy {
+  const r = cfg.retention;
+  return {
+    eventsMs: cfg.retentionDays * 86_400_000,
+    sessionsMs: r.sessions,
+    samplesRawMs: r.samplesRaw,
+    samples1mMs: r.samples1m,
+    samples1hMs: r.samples1h,
+    alertsMs: r.alerts,
+    actionsMs: r.actions,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Row mapping and SQL that both drivers share where the dialects agree (sessions, sample rollups).
+ */
+import type { Session } from '../logs/session.js';
+import { optMs, StoreInputError } from './codec.js';
+
+export interface SessionRow {
+  id: string;
+  host: string;
+  user: string | null;
+  peer: string | null;
+  startMs: number | null;
+  endMs: number | null;
+  doc: string;
+}
+
+export function sessionRow(s: Session, i: number): SessionRow {
+  const where = `sessions[${i}]`;
+  if (typeof s?.id !== 'string' || s.id === '') throw new StoreInputError(`${where}.id`, 'missing');
+  if (typeof s.host !== 'string') throw new StoreInputError(`${where}.host`, 'missing');
+  return {
+    id: s.id,
+    host: s.host,
+    user: s.user ?? null,
+    peer: s.peer ?? null,
+    startMs: optMs(s.start, `${where}.start`),
+    endMs: optMs(s.end, `${where}.end`),
+    doc: JSON.stringify(s),
+  };
+}
+
+/**
+ * Moves rows older than a cutoff from a finer tier into a coarser one, merging into buckets that
+ * already exist (a minute may be rolled in two passes), then deletes them. The caller runs both
+ * statements in one transaction, so a point is always in exactly one tier.
+ */
+export function rollupSql(
+  dialect: 'sqlite' | 'postgres',
+  from: 'samples' | 'samples_1m',
+  to: 'samples_1m' | 'samples_1h',
+  unitMs: number,
+): { insert: string; del: string } {
+  const p = dialect === 'sqlite' ? '?' : '$1';
+  const least = dialect === 'sqlite' ? 'MIN' : 'LEAST';
+  const greatest = dialect === 'sqlite' ? 'MAX' : 'GREATEST';
+  const tcol = from === 'samples' ? 'ts_ms' : 'bucket_ms';
+  const agg =
+    from === 'samples'
+      ? 'MIN(value), MAX(value), SUM(value), COUNT(*)'
+      : 'MIN(min), MAX(max), SUM(sum), SUM(count)';
+  const insert = `INSERT INTO ${to} (series_id, bucket_ms, min, max, sum, count)
+    SELECT series_id, ${tcol} - (${tcol} % ${unitMs}) AS b, ${agg} FROM ${from} WHERE ${tcol} < ${p}
+    GROUP BY series_id, b
+    ON CONFLICT (series_id, bucket_ms) DO UPDATE SET
+      min = ${least}(${to}.min, excluded.min), max = ${greatest}(${to}.max, excluded.max),
+      sum = ${to}.sum + excluded.sum, count = ${to}.count + excluded.count`;
+  return { insert, del: `DELETE FROM ${from} WHERE ${tcol} < ${p}` };
+}

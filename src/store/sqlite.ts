@@ -1,0 +1,449 @@
+/**
+ * The embedded store: SQLite through better-sqlite3, WAL journal.
+ *
+ * Durability: a batch is acknowledged (the insert promise resolves) only after its transaction
+ * committed. In WAL mode a commit is in the OS page cache once written, so `kill -9` of this process
+ * never loses it even with synchronous=NORMAL; what NORMAL can lose is the last commits on a power cut
+ * or kernel crash (sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html "Durability"). An
+ * agent deletes its spool once the store acknowledges, so we default to FULL (fsync of the WAL on every
+ * commit): acknowledged means on disk. Batching makes that one fsync per batch, not per event;
+ * `store.sqlite.synchronous: normal` trades it back for hosts where throughput matters more.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Event } from '../events/index.js';
+import type { Session } from '../logs/session.js';
+import { AuditVerifier, GENESIS_HASH, sealAudit } from './audit.js';
+import {
+  clampLimit,
+  eventToRow,
+  labelsKey,
+  labelsMatch,
+  mergeBuckets,
+  optMs,
+  rowToEvent,
+  toMs,
+  type BucketRow,
+} from './codec.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import {
+  actionWhere,
+  alertWhere,
+  bucketExpr,
+  eventWhere,
+  sessionWhere,
+  sqlitePlaceholder as ph,
+} from './sql.js';
+import type {
+  Acknowledgement,
+  ActionQuery,
+  ActionRecord,
+  AlertQuery,
+  AlertRecord,
+  AuditInput,
+  AuditRecord,
+  AuditVerifyResult,
+  EventQuery,
+  RetentionPolicy,
+  RetentionReport,
+  Sample,
+  SampleQuery,
+  SampleSeries,
+  SessionQuery,
+  Silence,
+  Store,
+  StoredAck,
+  StoredAction,
+  StoredAlert,
+  StoredEvent,
+  StoredSilence,
+} from './types.js';
+import { rollupSql, sessionRow } from './shared.js';
+
+export interface SqliteOptions {
+  path: string;
+  synchronous?: 'full' | 'normal';
+}
+
+interface AuditRow {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export function auditFromRow(r: AuditRow): AuditRecord {
+  const rec: AuditRecord = {
+    seq: Number(r.seq),
+    ts: r.ts,
+    actor: r.actor,
+    action: r.action,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+  if (r.subject !== null) rec.subject = r.subject;
+  if (r.detail !== null) rec.detail = JSON.parse(r.detail) as Record<string, unknown>;
+  return rec;
+}
+
+export class SqliteStore implements Store {
+  readonly driver = 'sqlite' as const;
+  readonly db: Database.Database;
+  private readonly seriesIds = new Map<string, number>();
+  private readonly insertEvent: Database.Statement;
+  private readonly findExt: Database.Statement;
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    // Several processes may share the file (agent, CLI audit verify): wait for a writer, don't fail.
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.insertEvent = this.db.prepare(
+      `INSERT INTO events (ts_ms, kind, host, severity, session, usr, peer, ext_id, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, ext_id) DO NOTHING`,
+    );
+    this.findExt = this.db.prepare(`SELECT id FROM events WHERE host = ? AND ext_id = ?`);
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    const applied = new Set(
+      (this.db.prepare(`SELECT version FROM schema_migrations`).all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    );
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      // IMMEDIATE: a second process migrating at the same time waits, then sees the row and skips.
+      this.db
+        .transaction(() => {
+          const again = this.db.prepare(`SELECT 1 FROM schema_migrations WHERE version = ?`).get(m.version);
+          if (again) return;
+          for (const s of m.statements) this.db.exec(s);
+          this.db
+            .prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`)
+            .run(m.version, m.name, new Date().toISOString());
+        })
+        .immediate();
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const r = this.db.prepare(`SELECT MAX(version) AS v FROM schema_migrations`).get() as {
+      v: number | null;
+    };
+    return r.v ?? 0;
+  }
+
+  async insertEvents(events: readonly Event[]): Promise<string[]> {
+    const rows = events.map((e, i) => eventToRow(e, i));
+    return this.db
+      .transaction(() =>
+        rows.map((r) => {
+          const res = this.insertEvent.run(
+            r.tsMs,
+            r.kind,
+            r.host,
+            r.severity,
+            r.session,
+            r.user,
+            r.peer,
+            r.externalId,
+            r.doc,
+          );
+          if (res.changes === 1) return String(res.lastInsertRowid);
+          const dup = this.findExt.get(r.host, r.externalId) as { id: number };
+          return String(dup.id);
+        }),
+      )
+      .immediate();
+  }
+
+  async queryEvents(q: EventQuery): Promise<StoredEvent[]> {
+    const w = eventWhere(q, ph);
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(
+        `SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ${clampLimit(q.limit)}`,
+      )
+      .all(...w.params) as { id: number; doc: string; ext_id: string | null }[];
+    return rows.map((r) => rowToEvent(r.id, r.doc, r.ext_id));
+  }
+
+  async countEvents(q: Omit<EventQuery, 'limit' | 'order' | 'afterId'> = {}): Promise<number> {
+    const w = eventWhere(q, ph);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  async upsertSessions(sessions: readonly Session[]): Promise<void> {
+    const rows = sessions.map((s, i) => sessionRow(s, i));
+    const st = this.db.prepare(
+      `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
+       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) st.run(r.id, r.host, r.user, r.peer, r.startMs, r.endMs, r.doc);
+    })();
+  }
+
+  async getSession(id: string): Promise<Session | undefined> {
+    const r = this.db.prepare(`SELECT doc FROM sessions WHERE id = ?`).get(id) as { doc: string } | undefined;
+    return r ? (JSON.parse(r.doc) as Session) : undefined;
+  }
+
+  async querySessions(q: SessionQuery): Promise<Session[]> {
+    const w = sessionWhere(q, ph);
+    const rows = this.db
+      .prepare(`SELECT doc FROM sessions ${w.sql} ORDER BY start_ms, id LIMIT ${clampLimit(q.limit)}`)
+      .all(...w.params) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as Session);
+  }
+
+  private seriesId(metric: string, labels: Record<string, string>): number {
+    const key = labelsKey(labels);
+    const cacheKey = `${metric}\u0000${key}`;
+    const hit = this.seriesIds.get(cacheKey);
+    if (hit !== undefined) return hit;
+    this.db
+      .prepare(`INSERT INTO series (metric, labels) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+      .run(metric, key);
+    const r = this.db.prepare(`SELECT id FROM series WHERE metric = ? AND labels = ?`).get(metric, key) as {
+      id: number;
+    };
+    this.seriesIds.set(cacheKey, r.id);
+    return r.id;
+  }
+
+  async insertSamples(samples: readonly Sample[]): Promise<void> {
+    const rows = samples.map((s, i) => {
+      if (!Number.isFinite(s.value)) throw new Error(`samples[${i}].value: not a finite number: ${s.value}`);
+      return { s, tsMs: toMs(s.ts, `samples[${i}].ts`) };
+    });
+    const st = this.db.prepare(`INSERT INTO samples (series_id, ts_ms, value) VALUES (?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const { s, tsMs } of rows) st.run(this.seriesId(s.metric, s.labels), tsMs, s.value);
+    })();
+  }
+
+  async querySamples(q: SampleQuery): Promise<SampleSeries[]> {
+    const step = q.stepMs ?? 60_000;
+    const from = toMs(q.from, 'query.from');
+    const to = toMs(q.to, 'query.to');
+    const all = this.db.prepare(`SELECT id, labels FROM series WHERE metric = ?`).all(q.metric) as {
+      id: number;
+      labels: string;
+    }[];
+    const series = new Map<string, { metric: string; labels: Record<string, string> }>();
+    for (const s of all) {
+      const labels = JSON.parse(s.labels) as Record<string, string>;
+      if (labelsMatch(labels, q.labels)) series.set(String(s.id), { metric: q.metric, labels });
+    }
+    if (series.size === 0) return [];
+    const ids = [...series.keys()].map(Number);
+    const inList = ids.map(() => '?').join(',');
+    const rows: BucketRow[] = [];
+    const raw = `SELECT series_id, ${bucketExpr('ts_ms', '?')} AS b, MIN(value) AS mn, MAX(value) AS mx, SUM(value) AS sm, COUNT(*) AS cnt
+      FROM samples WHERE series_id IN (${inList}) AND ts_ms >= ? AND ts_ms < ? GROUP BY series_id, b`;
+    rows.push(...(this.db.prepare(raw).all(step, ...ids, from, to) as BucketRow[]));
+    for (const t of ['samples_1m', 'samples_1h']) {
+      const sql = `SELECT series_id, ${bucketExpr('bucket_ms', '?')} AS b, MIN(min) AS mn, MAX(max) AS mx, SUM(sum) AS sm, SUM(count) AS cnt
+        FROM ${t} WHERE series_id IN (${inList}) AND bucket_ms >= ? AND bucket_ms < ? GROUP BY series_id, b`;
+      rows.push(...(this.db.prepare(sql).all(step, ...ids, from, to) as BucketRow[]));
+    }
+    return mergeBuckets(series, rows);
+  }
+
+  async upsertAlert(a: AlertRecord): Promise<StoredAlert> {
+    const startsMs = toMs(a.startsAt, 'alert.startsAt');
+    const r = this.db
+      .prepare(
+        `INSERT INTO alerts (fingerprint, starts_ms, ends_ms, rule, status, updated_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (fingerprint, starts_ms) DO UPDATE SET ends_ms = excluded.ends_ms, rule = excluded.rule,
+         status = excluded.status, updated_ms = excluded.updated_ms, doc = excluded.doc RETURNING id`,
+      )
+      .get(
+        a.fingerprint,
+        startsMs,
+        optMs(a.endsAt, 'alert.endsAt'),
+        a.rule,
+        a.status,
+        toMs(a.updatedAt, 'alert.updatedAt'),
+        JSON.stringify(a),
+      ) as {
+      id: number;
+    };
+    return { ...a, id: String(r.id) };
+  }
+
+  async queryAlerts(q: AlertQuery): Promise<StoredAlert[]> {
+    const w = alertWhere(q, ph);
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM alerts ${w.sql} ORDER BY starts_ms, id LIMIT ${clampLimit(q.limit)}`)
+      .all(...w.params) as { id: number; doc: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.doc) as AlertRecord), id: String(r.id) }));
+  }
+
+  async activeAlerts(): Promise<StoredAlert[]> {
+    return this.queryAlerts({ status: 'firing', limit: 100_000 });
+  }
+
+  async addSilence(s: Silence): Promise<StoredSilence> {
+    const r = this.db
+      .prepare(`INSERT INTO silences (starts_ms, ends_ms, doc) VALUES (?, ?, ?)`)
+      .run(toMs(s.startsAt, 'silence.startsAt'), optMs(s.endsAt, 'silence.endsAt'), JSON.stringify(s));
+    return { ...s, id: String(r.lastInsertRowid) };
+  }
+
+  async expireSilence(id: string, at: string): Promise<boolean> {
+    const atMs = toMs(at, 'at');
+    return this.db.transaction(() => {
+      const r = this.db.prepare(`SELECT doc FROM silences WHERE id = ?`).get(Number(id)) as
+        { doc: string } | undefined;
+      if (!r) return false;
+      const doc = { ...(JSON.parse(r.doc) as Silence), endsAt: at };
+      this.db
+        .prepare(`UPDATE silences SET ends_ms = ?, doc = ? WHERE id = ?`)
+        .run(atMs, JSON.stringify(doc), Number(id));
+      return true;
+    })();
+  }
+
+  async silences(at: string): Promise<StoredSilence[]> {
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM silences WHERE ends_ms IS NULL OR ends_ms > ? ORDER BY id`)
+      .all(toMs(at, 'at')) as { id: number; doc: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Silence), id: String(r.id) }));
+  }
+
+  async addAck(ack: Acknowledgement): Promise<StoredAck> {
+    const r = this.db
+      .prepare(`INSERT INTO acks (fingerprint, ts_ms, doc) VALUES (?, ?, ?)`)
+      .run(ack.fingerprint, toMs(ack.ts, 'ack.ts'), JSON.stringify(ack));
+    return { ...ack, id: String(r.lastInsertRowid) };
+  }
+
+  async acks(fingerprint: string): Promise<StoredAck[]> {
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM acks WHERE fingerprint = ? ORDER BY ts_ms, id`)
+      .all(fingerprint) as { id: number; doc: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Acknowledgement), id: String(r.id) }));
+  }
+
+  async recordAction(a: ActionRecord): Promise<StoredAction> {
+    const r = this.db
+      .prepare(`INSERT INTO actions (ts_ms, action, target, doc) VALUES (?, ?, ?, ?)`)
+      .run(toMs(a.ts, 'action.ts'), a.action, a.target ?? null, JSON.stringify(a));
+    return { ...a, id: String(r.lastInsertRowid) };
+  }
+
+  async queryActions(q: ActionQuery): Promise<StoredAction[]> {
+    const w = actionWhere(q, ph);
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM actions ${w.sql} ORDER BY ts_ms, id LIMIT ${clampLimit(q.limit)}`)
+      .all(...w.params) as { id: number; doc: string }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.doc) as ActionRecord), id: String(r.id) }));
+  }
+
+  async appendAudit(entry: AuditInput): Promise<AuditRecord> {
+    toMs(entry.ts, 'audit.ts');
+    // IMMEDIATE takes the write lock before reading the head, so two writers cannot fork the chain.
+    return this.db
+      .transaction(() => {
+        const head = this.db.prepare(`SELECT seq, hash FROM audit_head WHERE id = 1`).get() as
+          { seq: number; hash: string } | undefined;
+        const rec = sealAudit(entry, (head?.seq ?? 0) + 1, head?.hash ?? GENESIS_HASH);
+        this.db
+          .prepare(
+            `INSERT INTO audit (seq, ts, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            rec.seq,
+            rec.ts,
+            rec.actor,
+            rec.action,
+            rec.subject ?? null,
+            rec.detail === undefined ? null : JSON.stringify(rec.detail),
+            rec.prevHash,
+            rec.hash,
+          );
+        this.db
+          .prepare(
+            `INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+          )
+          .run(rec.seq, rec.hash);
+        return rec;
+      })
+      .immediate();
+  }
+
+  async readAudit(afterSeq = 0, limit = 10_000): Promise<AuditRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .all(afterSeq, limit) as AuditRow[];
+    return rows.map(auditFromRow);
+  }
+
+  async verifyAudit(): Promise<AuditVerifyResult> {
+    const v = new AuditVerifier();
+    // One read transaction: a concurrent append cannot make head and records disagree.
+    return this.db.transaction(() => {
+      for (const r of this.db
+        .prepare(`SELECT * FROM audit ORDER BY seq`)
+        .iterate() as IterableIterator<AuditRow>) {
+        v.push([auditFromRow(r)]);
+      }
+      const head = this.db.prepare(`SELECT seq, hash FROM audit_head WHERE id = 1`).get() as
+        { seq: number; hash: string } | undefined;
+      return v.finish(head);
+    })();
+  }
+
+  async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
+    const t = now.getTime();
+    const run = (sql: string, ...params: number[]): number => this.db.prepare(sql).run(...params).changes;
+    return this.db
+      .transaction(() => {
+        const rep: RetentionReport = {
+          events: run(`DELETE FROM events WHERE ts_ms < ?`, t - p.eventsMs),
+          sessions: run(`DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < ?`, t - p.sessionsMs),
+          samplesRolledTo1m: 0,
+          samples1mRolledTo1h: 0,
+          samples1hDeleted: 0,
+          alerts: run(`DELETE FROM alerts WHERE status = 'resolved' AND ends_ms < ?`, t - p.alertsMs),
+          silences: run(`DELETE FROM silences WHERE ends_ms IS NOT NULL AND ends_ms < ?`, t - p.alertsMs),
+          acks: run(`DELETE FROM acks WHERE ts_ms < ?`, t - p.alertsMs),
+          actions: run(`DELETE FROM actions WHERE ts_ms < ?`, t - p.actionsMs),
+        };
+        const rawCut = floorTo(t - p.samplesRawMs, 60_000);
+        const r1 = rollupSql('sqlite', 'samples', 'samples_1m', 60_000);
+        this.db.prepare(r1.insert).run(rawCut);
+        rep.samplesRolledTo1m = run(r1.del, rawCut);
+        const mCut = floorTo(t - p.samples1mMs, 3_600_000);
+        const r2 = rollupSql('sqlite', 'samples_1m', 'samples_1h', 3_600_000);
+        this.db.prepare(r2.insert).run(mCut);
+        rep.samples1mRolledTo1h = run(r2.del, mCut);
+        rep.samples1hDeleted = run(`DELETE FROM samples_1h WHERE bucket_ms < ?`, t - p.samples1hMs);
+        return rep;
+      })
+      .immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function floorTo(ms: number, unit: number): number {
+  return Math.floor(ms / unit) * unit;
+}
