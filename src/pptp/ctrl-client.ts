@@ -1,0 +1,384 @@
+/**
+ * A PPTP control-connection client (the PNS side of RFC 2637) over one TCP socket: connect, SCCRQ/SCCRP,
+ * Echo, OCRQ/OCRP, Set-Link-Info, Call-Clear/CDN, Stop-Control-Connection.
+ *
+ * Built for probing servers that may be broken or hostile: every wait has a deadline (a slow-drip peer
+ * cannot stretch it), framing errors and out-of-order messages fail the waiting request with a typed
+ * PptpControlError, and nothing the peer sends can make this throw outside a returned promise.
+ * One request is outstanding at a time; the caller awaits each step, which is how PPTP is specified
+ * (each request has exactly one reply).
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  CDN_RESULTS,
+  CTRL,
+  CTRL_NAMES,
+  OCRP_RESULTS,
+  PPTP_PORT,
+  SCCRP_RESULTS,
+  GENERAL_ERRORS,
+  codeName,
+  buildCcrq,
+  buildEchoReply,
+  buildEchoRequest,
+  buildOcrq,
+  buildSccrq,
+  buildSli,
+  buildStopCcrp,
+  buildStopCcrq,
+  encodeControl,
+  ControlFramer,
+  type Cdn,
+  type ControlMessage,
+  type EchoReply,
+  type Ocrp,
+  type Ocrq,
+  type Sccrp,
+  type Sccrq,
+  type StopCcrp,
+} from './control.js';
+
+/** What went wrong, as a value a probe can map onto its stage/reason without parsing messages. */
+export type CtrlErrorCode =
+  | 'refused' // TCP RST: nothing listens on the port
+  | 'timeout' // no answer in time: filtered port, dead server, or a peer that never replies
+  | 'unreachable' // ICMP host/network unreachable
+  | 'connect_failed' // any other socket error while connecting
+  | 'closed' // the peer closed the connection while we waited
+  | 'protocol' // bytes that are not a valid control message (see `decode` for which rule)
+  | 'unexpected' // a valid message that is not the reply we wait for
+  | 'rejected' // the reply says no (Result Code other than success)
+  | 'stopped_by_peer'; // the server sent Stop-Control-Connection-Request
+
+/** The step a request belongs to; probes report it as their stage. */
+export type CtrlStep = 'tcp' | 'sccrq' | 'echo' | 'ocrq' | 'ccrq' | 'stop';
+
+export class PptpControlError extends Error {
+  constructor(
+    readonly code: CtrlErrorCode,
+    readonly step: CtrlStep,
+    message: string,
+    /** The offending reply, when there was one (e.g. an SCCRP with result 4). */
+    readonly reply?: ControlMessage,
+  ) {
+    super(message);
+    this.name = 'PptpControlError';
+  }
+}
+
+export interface ControlClientOptions {
+  host: string;
+  port?: number;
+  /** Deadline for the TCP connect. */
+  connectTimeoutMs?: number;
+  /** Deadline for each request/reply exchange. */
+  timeoutMs?: number;
+  /** Monotonic clock in ms (injectable for tests). */
+  now?: () => number;
+  /** Creates the socket (injectable; defaults to a plain net.Socket). */
+  socketFactory?: () => net.Socket;
+}
+
+interface Waiter {
+  step: CtrlStep;
+  want: string;
+  accept: (m: ControlMessage) => boolean;
+  resolve: (m: ControlMessage) => void;
+  reject: (e: PptpControlError) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Messages the peer may send at any time without it being an error (RFC 2637 2.5, 2.13-2.15). */
+const BACKGROUND = new Set<number>([CTRL.WanErrorNotify, CTRL.SetLinkInfo, CTRL.CallDisconnectNotify]);
+
+const MAX_UNSOLICITED = 16;
+
+export interface CallInfo {
+  /** Our Call ID: the server puts it in the GRE Key field of packets it sends us. */
+  callId: number;
+  /** The server's Call ID: we put it in the GRE Key field of packets we send. */
+  peerCallId: number;
+  reply: Ocrp;
+  ms: number;
+}
+
+export class PptpControlClient {
+  private readonly framer = new ControlFramer();
+  private waiter: Waiter | undefined;
+  private failure: PptpControlError | undefined;
+  private nextCallId = 1;
+  private nextEchoId = 1;
+  /** Messages that arrived while nothing waited for them (bounded), for diagnosis. */
+  readonly unsolicited: ControlMessage[] = [];
+  /** Call-Disconnect-Notify messages from the server, by our Call ID. */
+  readonly disconnects = new Map<number, Cdn>();
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+    /** Milliseconds the TCP handshake took. */
+    readonly connectMs: number,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {
+      // 'close' follows and reports; the error object itself may carry local paths only.
+    });
+    socket.on('close', () => {
+      const mid =
+        this.framer.buffered > 0 ? ` (mid-message, ${this.framer.buffered} bytes of a message received)` : '';
+      this.failWith(
+        this.failure ??
+          new PptpControlError('closed', this.waiter?.step ?? 'tcp', `server closed the connection${mid}`),
+      );
+    });
+  }
+
+  /** Opens the TCP connection. Rejects with refused / timeout / unreachable / connect_failed. */
+  static connect(opts: ControlClientOptions): Promise<PptpControlClient> {
+    const now = opts.now ?? (() => performance.now());
+    const connectTimeoutMs = opts.connectTimeoutMs ?? opts.timeoutMs ?? 5000;
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const port = opts.port ?? PPTP_PORT;
+    return new Promise((resolve, reject) => {
+      const socket = opts.socketFactory ? opts.socketFactory() : new net.Socket();
+      const t0 = now();
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new PptpControlError(
+            'timeout',
+            'tcp',
+            `no TCP answer from ${opts.host}:${port} within ${connectTimeoutMs} ms`,
+          ),
+        );
+      }, connectTimeoutMs);
+      const onError = (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(connectError(err, opts.host, port));
+      };
+      socket.once('error', onError);
+      socket.connect({ host: opts.host, port }, () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        socket.setNoDelay(true);
+        resolve(new PptpControlClient(socket, timeoutMs, now, now() - t0));
+      });
+    });
+  }
+
+  /** SCCRQ -> SCCRP. Rejects with `rejected` (reply attached) unless Result Code is 1. */
+  async start(opts: Partial<Omit<Sccrq, 'type'>> = {}): Promise<{ reply: Sccrp; ms: number }> {
+    const t0 = this.now();
+    const reply = (await this.request(
+      buildSccrq(opts),
+      'sccrq',
+      'SCCRP',
+      (m) => m.type === CTRL.StartControlConnectionReply,
+    )) as Sccrp;
+    const ms = this.now() - t0;
+    if (reply.resultCode !== 1) {
+      throw new PptpControlError(
+        'rejected',
+        'sccrq',
+        `SCCRP result ${reply.resultCode} (${codeName(SCCRP_RESULTS, reply.resultCode)}), error ${reply.errorCode} (${codeName(GENERAL_ERRORS, reply.errorCode)})`,
+        reply,
+      );
+    }
+    return { reply, ms };
+  }
+
+  /** Echo-Request -> Echo-Reply with the same Identifier (RFC 2637 2.5/2.6). */
+  async echo(identifier = this.nextEchoId++): Promise<{ reply: EchoReply; ms: number }> {
+    const t0 = this.now();
+    const reply = (await this.request(
+      buildEchoRequest(identifier),
+      'echo',
+      `Echo-Reply ${identifier}`,
+      (m) => m.type === CTRL.EchoReply && m.identifier === identifier >>> 0,
+    )) as EchoReply;
+    return { reply, ms: this.now() - t0 };
+  }
+
+  /** OCRQ -> OCRP. Rejects with `rejected` (reply attached) unless Result Code is 1 (Connected). */
+  async outgoingCall(opts: Partial<Omit<Ocrq, 'type'>> = {}): Promise<CallInfo> {
+    const callId = opts.callId ?? this.nextCallId++;
+    const t0 = this.now();
+    const reply = (await this.request(
+      buildOcrq({ ...opts, callId }),
+      'ocrq',
+      `OCRP for call ${callId}`,
+      // RFC 2637 2.8: the OCRP's Peer's Call ID echoes our OCRQ Call ID.
+      (m) => m.type === CTRL.OutgoingCallReply && m.peerCallId === callId,
+    )) as Ocrp;
+    const ms = this.now() - t0;
+    if (reply.resultCode !== 1) {
+      throw new PptpControlError(
+        'rejected',
+        'ocrq',
+        `OCRP result ${reply.resultCode} (${codeName(OCRP_RESULTS, reply.resultCode)}), error ${reply.errorCode} (${codeName(GENERAL_ERRORS, reply.errorCode)}), cause ${reply.causeCode}`,
+        reply,
+      );
+    }
+    return { callId, peerCallId: reply.callId, reply, ms };
+  }
+
+  /** Set-Link-Info has no reply (RFC 2637 2.15). pptp-linux sends it right after OCRP. */
+  setLinkInfo(peerCallId: number, sendAccm = 0xffffffff, recvAccm = 0xffffffff): void {
+    this.send(buildSli(peerCallId, sendAccm, recvAccm));
+  }
+
+  /** Call-Clear-Request -> Call-Disconnect-Notify for our call (RFC 2637 2.12/2.13). */
+  async clearCall(callId: number): Promise<Cdn> {
+    const already = this.disconnects.get(callId);
+    if (already) return already;
+    const cdn = (await this.request(
+      buildCcrq(callId),
+      'ccrq',
+      `CDN for call ${callId}`,
+      (m) => m.type === CTRL.CallDisconnectNotify && m.callId === callId,
+    )) as Cdn;
+    return cdn;
+  }
+
+  /** StopCCRQ -> StopCCRP, then closes the socket whatever happens. */
+  async stop(reason = 1): Promise<StopCcrp> {
+    try {
+      return (await this.request(
+        buildStopCcrq(reason),
+        'stop',
+        'StopCCRP',
+        (m) => m.type === CTRL.StopControlConnectionReply,
+      )) as StopCcrp;
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Drops the connection at once (no Stop-Control-Connection). Safe to call twice. */
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** Why the connection is unusable, if it is. */
+  get error(): PptpControlError | undefined {
+    return this.failure;
+  }
+
+  static describeCdn(cdn: Cdn): string {
+    return `CDN result ${cdn.resultCode} (${codeName(CDN_RESULTS, cdn.resultCode)}), cause ${cdn.causeCode}`;
+  }
+
+  private send(msg: ControlMessage): void {
+    if (!this.socket.destroyed) this.socket.write(encodeControl(msg));
+  }
+
+  private request(
+    msg: ControlMessage,
+    step: CtrlStep,
+    want: string,
+    accept: (m: ControlMessage) => boolean,
+  ): Promise<ControlMessage> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.waiter)
+      return Promise.reject(
+        new PptpControlError('unexpected', step, `a request (${this.waiter.want}) is still outstanding`),
+      );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new PptpControlError('timeout', step, `no ${want} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.waiter = { step, want, accept, resolve, reject, timer };
+      this.send(msg);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const item of this.framer.push(chunk)) {
+      if (!item.ok) {
+        const step = this.waiter?.step ?? 'tcp';
+        this.failWith(
+          new PptpControlError(
+            'protocol',
+            step,
+            `invalid control message from server: ${item.error.code}: ${item.error.message}`,
+          ),
+        );
+        this.socket.destroy();
+        return;
+      }
+      this.onMessage(item.message);
+    }
+  }
+
+  private onMessage(m: ControlMessage): void {
+    const w = this.waiter;
+    if (w && w.accept(m)) {
+      clearTimeout(w.timer);
+      this.waiter = undefined;
+      w.resolve(m);
+      return;
+    }
+    if (m.type === CTRL.EchoRequest) {
+      // RFC 2637 2.5: either side may send Echo-Request at any time; pptpd does so every 60 s.
+      this.send(buildEchoReply(m.identifier));
+      return;
+    }
+    if (m.type === CTRL.StopControlConnectionRequest) {
+      this.send(buildStopCcrp());
+      this.failWith(
+        new PptpControlError(
+          'stopped_by_peer',
+          w?.step ?? 'tcp',
+          `server sent StopCCRQ (reason ${m.reason})`,
+          m,
+        ),
+      );
+      this.socket.end();
+      return;
+    }
+    if (m.type === CTRL.CallDisconnectNotify) this.disconnects.set(m.callId, m);
+    if (BACKGROUND.has(m.type) || !w) {
+      if (this.unsolicited.length < MAX_UNSOLICITED) this.unsolicited.push(m);
+      return;
+    }
+    // A valid message that answers nothing we asked: a confused or hostile server.
+    clearTimeout(w.timer);
+    this.waiter = undefined;
+    w.reject(
+      new PptpControlError('unexpected', w.step, `got ${CTRL_NAMES[m.type]} while waiting for ${w.want}`, m),
+    );
+  }
+
+  private failWith(err: PptpControlError): void {
+    this.failure ??= err;
+    const w = this.waiter;
+    if (w) {
+      clearTimeout(w.timer);
+      this.waiter = undefined;
+      w.reject(err);
+    }
+  }
+}
+
+function connectError(err: NodeJS.ErrnoException, host: string, port: number): PptpControlError {
+  const where = `${host}:${port}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new PptpControlError('refused', 'tcp', `connection refused by ${where}`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new PptpControlError('unreachable', 'tcp', `${where} unreachable (${err.code})`);
+    case 'ETIMEDOUT':
+      return new PptpControlError('timeout', 'tcp', `TCP connect to ${where} timed out`);
+    default:
+      return new PptpControlError(
+        'connect_failed',
+        'tcp',
+        `cannot connect to ${where}: ${err.code ?? err.message}`,
+      );
+  }
+}
