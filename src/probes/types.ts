@@ -55,8 +55,10 @@ export interface RadiusProbeOptions {
 export interface LdapProbeOptions {
   /** ldap://host:389 or ldaps://host:636. */
   url: string;
-  /** DN to bind as; with no DN the bind is anonymous. Its password comes from ProbeCredentials. */
+  /** DN to bind as; with no DN the bind is anonymous. */
   bindDn?: string;
+  /** Secret for bindDn: never in results, events or messages. */
+  password?: string;
   /** Search base; with none, only the bind is checked. */
   base?: string;
   /** Search filter, e.g. (uid=alice); default (objectClass=*). */
@@ -96,6 +98,8 @@ export interface Probe {
   /** One line for `--help`. */
   summary: string;
   run(ctx: ProbeContext): Promise<ProbeOutcome>;
+  /** What the context must carry for this probe; the CLI turns a missing one into a usage error. */
+  requires?: readonly ('credentials' | 'radius' | 'ldap')[];
   /**
    * Upper bound on the whole run, ms; the runner stops waiting after it (a last guard: probes bound
    * their own steps). Default: 3 x ctx.timeoutMs.
