@@ -93,6 +93,8 @@ export interface EventAttrs {
     exitCode?: number;
   };
   'ppp.error': { message: string; cause?: EndCause };
+  /** pppd "Terminating on signal N" / "Hangup (SIGHUP)" (main.c): someone stopped it. */
+  'ppp.signal': { signal: number };
 
   // auth layer
   'auth.ok': { user?: string; method?: string };
@@ -173,6 +175,7 @@ export const EVENT_KINDS = [
   'ppp.protocol.reject',
   'ppp.end',
   'ppp.error',
+  'ppp.signal',
   'auth.ok',
   'auth.fail',
   'auth.backend.timeout',

@@ -1,0 +1,461 @@
+/**
+ * pppd 2.4.7–2.5.x messages, server and client side, including the radius and PPPoE/L2TP plugins.
+ * Texts are from ppp-project/ppp (checked against v2.4.9 and v2.5.x): main.c, auth.c, fsm.c, lcp.c,
+ * chap.c, chap_ms.c, ccp.c, ipcp.c, upap.c, plugins/radius/{radius,sendserver,config,dict}.c,
+ * plugins/pppoe/plugin.c. `%q` prints a name bare unless it needs quoting, hence the optional quotes.
+ * Dispatch is by first character, then startsWith, so the hot path (debug packet dumps) costs little.
+ */
+import type { EndCause } from '../../events/index.js';
+import type { Transport } from '../session.js';
+import { draft, KNOWN, type Classifier, type Match } from './types.js';
+
+const unq = (s: string): string =>
+  s.length > 1 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
+
+// main.c: syslog(LOG_NOTICE, "pppd %s started by %s, uid %d", VERSION, p, uid)
+const STARTED = /^pppd (\S+) started by (\S+), uid (\d+)/;
+// auth.c: notice("Connect: %s <--> %s", ifname, ppp_devname)
+const CONNECT = /^Connect: (\S+) <--> (\S+)/;
+// auth.c: notice("peer from calling number %q authorized", remote_number)
+const CALLING_OK = /^peer from calling number "?([^"\s]+)"? authorized/;
+// auth.c (2.5): notice("Peer %q authenticated with %s", peer_authname, prot)
+const PEER_AUTHED = /^Peer (.+) authenticated with (\S+)/;
+// chap.c: warn("Peer %q failed CHAP authentication", name); upap.c variants below
+const PEER_FAILED = /^Peer (.+) failed (CHAP|PAP|EAP) (?:authentication|Session verification)/;
+// chap.c: error("No CHAP secret found for authenticating %q", name) / "... authenticating us to %q"
+const NO_SECRET_US = /^No CHAP secret found for authenticating us to (.+)/;
+const NO_SECRET = /^No CHAP secret found for authenticating (.+)/;
+// auth.c: notice("%s authentication succeeded", prot) — we authenticated to the peer (client side)
+const WE_AUTHED = /^(\S+) authentication succeeded/;
+// fsm.c: info("%s terminated by peer (%0.*v)", PROTO_NAME(f), len, p) / info("%s terminated by peer")
+const TERMINATED_BY_PEER = /^(\S+) terminated by peer(?: \((.*)\))?$/;
+// lcp.c: info("No response to %d echo-requests", lcp_echos_pending)
+const NO_ECHO = /^No response to (\d+) echo-requests/;
+// main.c: info("Terminating on signal %d", got_sigterm); error("Fatal signal %d", sig)
+const SIGNAL = /^Terminating on signal (\d+)/;
+const FATAL_SIGNAL = /^Fatal signal (\d+)/;
+// main.c: info("Connect time %d.%d minutes.", t/10, t%10)
+const CONNECT_TIME = /^Connect time (\d+(?:\.\d+)?) minutes/;
+// main.c: info("Sent %llu bytes, received %llu bytes.", ...)
+const BYTES = /^Sent (\d+) bytes, received (\d+) bytes/;
+// ipcp.c: notice("local  IP address %I") / notice("remote IP address %I")
+const LOCAL_IP = /^local {1,2}IP address (\S+)/;
+const REMOTE_IP = /^remote IP address (\S+)/;
+// ccp.c: notice("%s compression enabled", method_name(go, ho)) e.g. "MPPE 128-bit stateless compression enabled"
+const MPPE_UP = /^MPPE (\d+)-bit (stateless|stateful)?\s*compression enabled/;
+// debug dumps: "rcvd [CHAP Response id=0x6 <...>, name = "test"]", "rcvd [PAP AuthReq id=0x1 user="x" password=<hidden>]"
+const CHAP_NAME = /\[CHAP Response id=\S+ <[0-9a-f]*>, name = "([^"]*)"\]/;
+const PAP_USER = /\[PAP AuthReq id=\S+ user="([^"]*)"/;
+// main.c: "Script %s finished (pid %d), status = 0x%x" / "Child process %s (pid %d) terminated with signal %d"
+// where %s is the `pty` command of a pptp-linux client: "pptp SERVER --nolaunchpppd".
+const PPTP_CHILD = /^(?:Script|Child process) pptp (\S+)/;
+// sendserver.c: error("rc_send_server: no reply from RADIUS server %s:%u", server_name, port)
+const RADIUS_NO_REPLY = /^rc_send_server: no reply from RADIUS server (\S+)/;
+// plugins: "Plugin rp-pppoe.so loaded." (options.c: info("Plugin %s loaded.", arg))
+const PLUGIN = /^Plugin (\S+?)(?:\.so)? loaded/;
+
+function mppeFailed(reason: string): Match {
+  return { events: [draft('ppp.mppe.failed', { reason }, 'warning')], cause: 'mppe_failed' };
+}
+function pppError(message: string, cause: EndCause, severity: 'warning' | 'critical' = 'warning'): Match {
+  return { events: [draft('ppp.error', { message, cause }, severity)], cause };
+}
+
+/** Why an LCP TermReq reason from the peer ended the session (fsm.c puts the peer's text in parens). */
+function lcpTermCause(reason: string | undefined): EndCause {
+  if (reason === undefined) return 'user_disconnect';
+  // Both sides send "MPPE disabled" on an ordinary hang-up with require-mppe-128 (LAB.md).
+  if (/^MPPE required|MPPE required but/.test(reason)) return 'mppe_failed';
+  if (/authenticat/i.test(reason)) return 'auth_failed';
+  if (/No network protocols running/.test(reason)) return 'ip_config';
+  if (/Peer not responding/.test(reason)) return 'link_dead';
+  return 'user_disconnect';
+}
+
+function pluginTransport(name: string): Transport | undefined {
+  if (/pppoe/.test(name)) return 'pppoe';
+  if (/l2tp/.test(name)) return 'l2tp';
+  if (/pptp/.test(name)) return 'pptp';
+  return undefined;
+}
+
+function debugDump(m: string): Match {
+  // Only CHAP/PAP lines carry anything we keep; everything else in a dump is known noise.
+  const c = m.charCodeAt(6); // "sent [C" / "rcvd [P"
+  if (c !== 67 /* C */ && c !== 80 /* P */) return KNOWN;
+  const sent = m.startsWith('sent');
+  const chap = CHAP_NAME.exec(m);
+  if (chap)
+    return {
+      hints: [
+        { h: 'user', user: chap[1] ?? '' },
+        { h: 'role', role: sent ? 'client' : 'server' },
+      ],
+    };
+  const pap = PAP_USER.exec(m);
+  if (pap)
+    return {
+      hints: [
+        { h: 'user', user: pap[1] ?? '' },
+        { h: 'role', role: sent ? 'client' : 'server' },
+      ],
+    };
+  if (sent && m.startsWith('sent [CHAP Challenge')) return { hints: [{ h: 'role', role: 'server' }] };
+  if (/\[CHAP Failure .*E=691/.test(m)) return { evidence: true };
+  return KNOWN;
+}
+
+function classifyPppd(m: string): Match | undefined {
+  switch (m.charCodeAt(0)) {
+    case 115 /* s */:
+    case 114 /* r */: {
+      if (m.startsWith('sent [') || m.startsWith('rcvd [')) return debugDump(m);
+      if (m.startsWith('remote IP address')) {
+        const r = REMOTE_IP.exec(m);
+        if (r)
+          return {
+            events: [draft('ppp.ipcp.up', { remote: r[1] })],
+            hints: [{ h: 'remoteIp', ip: r[1] ?? '' }],
+          };
+      }
+      if (m.startsWith('remote LL address') || m.startsWith('response found in cache')) return KNOWN;
+      if (m.startsWith('rc_send_server: no reply')) {
+        const r = RADIUS_NO_REPLY.exec(m);
+        return {
+          events: [draft('auth.backend.timeout', { backend: 'radius', server: r?.[1] }, 'critical')],
+          cause: 'auth_backend',
+        };
+      }
+      if (m.startsWith('rc_') || m.startsWith('radius:'))
+        // radius plugin library errors: unreadable config/dictionary, socket errors (sendserver.c, config.c, dict.c)
+        return {
+          events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')],
+          cause: 'auth_backend',
+        };
+      if (m.startsWith('secondary DNS') || m.startsWith('script ')) return KNOWN;
+      return classifyRest(m);
+    }
+    case 112 /* p */: {
+      if (m.startsWith('pppd ')) {
+        const r = STARTED.exec(m);
+        if (r)
+          return {
+            events: [draft('ppp.start', { version: r[1] })],
+            hints: [{ h: 'ppp.begin' }],
+            evidence: true,
+          };
+      }
+      if (m.startsWith('peer from calling number')) {
+        const r = CALLING_OK.exec(m);
+        if (r)
+          return {
+            events: [draft('auth.ok', {}, 'info', { peer: r[1] })],
+            hints: [
+              { h: 'peer', peer: r[1] ?? '' },
+              { h: 'role', role: 'server' },
+            ],
+          };
+      }
+      if (m.startsWith('peer refused to authenticate'))
+        return { events: [draft('auth.fail', { reason: 'peer_refused' }, 'warning')], cause: 'auth_failed' };
+      if (m.startsWith('primary   DNS')) return KNOWN;
+      return classifyRest(m);
+    }
+    case 80 /* P */: {
+      if (m.startsWith('Peer ')) {
+        let r = PEER_FAILED.exec(m);
+        if (r) {
+          const user = unq(r[1] ?? '');
+          return {
+            events: [draft('auth.fail', { user, reason: 'bad_password', method: r[2] }, 'warning', { user })],
+            hints: [
+              { h: 'user', user },
+              { h: 'role', role: 'server' },
+            ],
+            cause: 'auth_failed',
+          };
+        }
+        r = PEER_AUTHED.exec(m);
+        if (r) {
+          const user = unq(r[1] ?? '');
+          return {
+            events: [draft('auth.ok', { user, method: r[2] }, 'info', { user })],
+            hints: [
+              { h: 'user', user },
+              { h: 'role', role: 'server' },
+            ],
+          };
+        }
+        if (
+          m.startsWith('Peer refused to agree to') ||
+          m.startsWith('Peer is not authorized to use remote address')
+        )
+          return pppError(m, 'ip_config');
+      }
+      if (m.startsWith('PAP peer authentication failed for')) {
+        const user = unq(m.slice(35).trim());
+        return {
+          events: [draft('auth.fail', { user, reason: 'bad_password', method: 'PAP' }, 'warning', { user })],
+          hints: [
+            { h: 'user', user },
+            { h: 'role', role: 'server' },
+          ],
+          cause: 'auth_failed',
+        };
+      }
+      if (m.startsWith('PAP peer authentication succeeded for')) {
+        const user = unq(m.slice(38).trim());
+        return {
+          events: [draft('auth.ok', { user, method: 'PAP' }, 'info', { user })],
+          hints: [{ h: 'user', user }],
+        };
+      }
+      if (m.startsWith('PAP authentication failed'))
+        return {
+          events: [draft('auth.fail', { reason: 'bad_password', method: 'PAP' }, 'warning')],
+          hints: [{ h: 'role', role: 'client' }],
+          cause: 'auth_failed',
+        };
+      if (m.startsWith('Plugin ')) {
+        const r = PLUGIN.exec(m);
+        const t = r ? pluginTransport(r[1] ?? '') : undefined;
+        return t ? { hints: [{ h: 'transport', transport: t }] } : KNOWN;
+      }
+      if (m.startsWith('PPP session is ') || m.startsWith('PPPoE plugin'))
+        return { hints: [{ h: 'transport', transport: 'pppoe' }] };
+      if (m.startsWith('Protocol-Reject for unsupported protocol')) {
+        return { events: [draft('ppp.protocol.reject', { protocol: m.slice(41) })] };
+      }
+      return classifyRest(m);
+    }
+    case 67 /* C */: {
+      if (m.startsWith('Connect: ')) {
+        const r = CONNECT.exec(m);
+        if (r) {
+          const tty = r[2] ?? '';
+          const hints: Match['hints'] = [{ h: 'iface', iface: r[1] ?? '' }];
+          // A pty is what pptpd (and xl2tpd) hand pppd; a real tty is a modem/serial line; a bare
+          // interface name is the PPPoE plugin's device (plugins/pppoe/plugin.c sets ppp_devname).
+          if (/^\/dev\/tty[A-Z]/.test(tty)) hints.push({ h: 'transport', transport: 'serial' });
+          else if (!tty.startsWith('/dev/')) hints.push({ h: 'transport', transport: 'pppoe' });
+          return {
+            events: [draft('ppp.link.up', { iface: r[1], tty })],
+            hints: [...hints, { h: 'tty', tty }],
+          };
+        }
+      }
+      if (m.startsWith('Connection terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
+      if (m.startsWith('Connect time')) {
+        const r = CONNECT_TIME.exec(m);
+        if (r && !m.startsWith('Connect time expired'))
+          return { hints: [{ h: 'seconds', seconds: Math.round(Number(r[1]) * 60) }], evidence: true };
+        if (m.startsWith('Connect time expired')) return { cause: 'session_timeout', evidence: true };
+      }
+      if (m.startsWith('CHAP authentication succeeded')) return weAuthed(m);
+      if (m.startsWith('CHAP authentication failed')) {
+        // chap.c: error("CHAP authentication failed") — the peer rejected our credentials (client side).
+        const reason = m.includes('protocol-reject') ? 'peer_refused' : 'bad_password';
+        return {
+          events: [draft('auth.fail', { reason, method: 'CHAP' }, 'warning')],
+          hints: [{ h: 'role', role: 'client' }],
+          cause: 'auth_failed',
+        };
+      }
+      if (m.startsWith('CHAP authentication timed out')) return pppError(m, 'auth_failed');
+      if (m.startsWith('Child process ') || m.startsWith('Could not determine')) return childOrIp(m);
+      if (m.startsWith('Couldn') || m.startsWith("Can't")) return pppError(m, 'config_error', 'critical');
+      if (m.startsWith('CCP terminated by peer') || m.startsWith('Compression disabled by peer'))
+        return { evidence: true };
+      if (m.startsWith('CCP: timeout'))
+        return { events: [draft('ppp.ccp.timeout', {}, 'warning')], cause: 'ccp_timeout' };
+      return classifyRest(m);
+    }
+    case 77 /* M */: {
+      if (m.startsWith('MPPE ')) {
+        const r = MPPE_UP.exec(m);
+        if (r) {
+          const bits = Number(r[1]);
+          const stateless = r[2] !== 'stateful';
+          return {
+            events: [draft('ppp.mppe.up', { bits, stateless })],
+            hints: [{ h: 'mppe', mppe: `${bits} ${stateless ? 'stateless' : 'stateful'}` }],
+          };
+        }
+        // ccp.c: "MPPE disabled" is logged on every clean close with MPPE up; not a failure by itself.
+        if (m === 'MPPE disabled') return KNOWN;
+        // ccp.c: "MPPE required but peer refused", "... peer negotiation failed", "MPPE required, but
+        // kernel has no support.", "... MS-CHAP[v2] auth not performed.", "... keys are not available",
+        // "MPPE disabled, closing LCP"
+        if (m.startsWith('MPPE required') || m.startsWith('MPPE disabled, closing')) return mppeFailed(m);
+      }
+      if (
+        m.startsWith('MS-CHAP authentication failed') ||
+        m.startsWith('MS-CHAPv2 mutual authentication failed')
+      )
+        // chap_ms.c: error("MS-CHAP authentication failed: %v", p) — detail of the client-side failure;
+        // the event comes from chap.c's "CHAP authentication failed" that always follows.
+        return { cause: 'auth_failed', evidence: true, hints: [{ h: 'role', role: 'client' }] };
+      if (m.startsWith('Modem hangup'))
+        // main.c: the pty closed under pppd: pptpctrl (server) or pptp (client) went away first.
+        return { cause: 'ctrl_closed', evidence: true };
+      return classifyRest(m);
+    }
+    case 76 /* L */: {
+      if (m.startsWith('LCP terminated by peer')) {
+        const r = TERMINATED_BY_PEER.exec(m);
+        const reason = r?.[2];
+        return {
+          events: [draft('ppp.lcp.terminated', { by: 'peer', reason })],
+          cause: lcpTermCause(reason),
+        };
+      }
+      if (m.startsWith('LCP: timeout sending'))
+        return { events: [draft('ppp.lcp.timeout', {}, 'warning')], cause: 'lcp_timeout' };
+      if (m.startsWith('Link terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
+      if (m.startsWith('Last channel has disconnected')) return { evidence: true };
+      if (m.startsWith('LCP: ')) return KNOWN;
+      return classifyRest(m);
+    }
+    default:
+      return classifyRest(m);
+  }
+}
+
+function weAuthed(m: string): Match {
+  const r = WE_AUTHED.exec(m);
+  return { events: [draft('auth.ok', { method: r?.[1] })], hints: [{ h: 'role', role: 'client' }] };
+}
+
+function childOrIp(m: string): Match {
+  if (m.startsWith('Could not determine')) return pppError(m, 'ip_config');
+  const r = PPTP_CHILD.exec(m);
+  if (r)
+    return {
+      hints: [
+        { h: 'role', role: 'client' },
+        { h: 'transport', transport: 'pptp' },
+        { h: 'peer', peer: r[1] ?? '' },
+      ],
+    };
+  return KNOWN;
+}
+
+function classifyRest(m: string): Match | undefined {
+  // main.c reap_kids(): "Waiting for %d child processes..." then one "  script %s, pid %d" each.
+  if (m.startsWith('  script ')) return KNOWN;
+  if (m === 'Exit.') return { hints: [{ h: 'ppp.exit' }], evidence: true };
+  if (m.startsWith('using channel')) return { hints: [{ h: 'ppp.begin' }] };
+  if (m.startsWith('Using interface')) return { hints: [{ h: 'iface', iface: m.slice(16).trim() }] };
+  if (m.startsWith('Sent ')) {
+    const r = BYTES.exec(m);
+    if (r) return { hints: [{ h: 'bytes', sent: Number(r[1]), received: Number(r[2]) }], evidence: true };
+  }
+  if (m.startsWith('local ')) {
+    const r = LOCAL_IP.exec(m);
+    if (r) return { hints: [{ h: 'localIp', ip: r[1] ?? '' }] };
+    if (m.startsWith('local  LL address')) return KNOWN;
+  }
+  if (m.startsWith('No response to')) {
+    const r = NO_ECHO.exec(m);
+    if (r)
+      return { events: [draft('ppp.echo.timeout', { missed: Number(r[1]) }, 'warning')], cause: 'link_dead' };
+  }
+  if (m.startsWith('No CHAP secret found')) {
+    let r = NO_SECRET_US.exec(m);
+    if (r)
+      return {
+        events: [draft('auth.fail', { reason: 'no_secret', method: 'CHAP' }, 'warning')],
+        hints: [{ h: 'role', role: 'client' }],
+        cause: 'auth_failed',
+      };
+    r = NO_SECRET.exec(m);
+    if (r) {
+      const user = unq(r[1] ?? '');
+      return {
+        events: [draft('auth.fail', { user, reason: 'unknown_user', method: 'CHAP' }, 'warning', { user })],
+        hints: [
+          { h: 'user', user },
+          { h: 'role', role: 'server' },
+        ],
+        cause: 'auth_failed',
+      };
+    }
+  }
+  if (m.startsWith('Terminating on signal')) {
+    const r = SIGNAL.exec(m);
+    const signal = Number(r?.[1] ?? 0);
+    return { events: [draft('ppp.signal', { signal })], cause: 'admin' };
+  }
+  if (m.startsWith('Hangup (SIGHUP)'))
+    return { events: [draft('ppp.signal', { signal: 1 })], cause: 'admin' };
+  if (m.startsWith('Fatal signal')) {
+    const r = FATAL_SIGNAL.exec(m);
+    return pppError(`Fatal signal ${r?.[1] ?? '?'}`, 'pppd_crash', 'critical');
+  }
+  if (m.startsWith('Terminating connection due to lack of activity'))
+    return { cause: 'idle_timeout', evidence: true };
+  if (m.startsWith('Traffic limit reached')) return { cause: 'session_timeout', evidence: true };
+  if (m.startsWith('IPCP: timeout sending'))
+    return { events: [draft('ppp.ipcp.timeout', {}, 'warning')], cause: 'ipcp_timeout' };
+  if (m.startsWith('IPCP terminated by peer')) return { evidence: true, cause: 'ip_config' };
+  if (m.startsWith('RADIUS: ') || m.startsWith('RADIUS server'))
+    return {
+      events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')],
+      cause: 'auth_backend',
+    };
+  if (m.startsWith('RADIUS plugin initialized')) return KNOWN;
+  if (m.startsWith('Refusing MPPE stateful') || m.startsWith('Too many MPPE errors')) return mppeFailed(m);
+  if (m.startsWith('In file ') || m.startsWith('unrecognized option') || m.startsWith('pppd: In file'))
+    return pppError(m, 'config_error', 'critical');
+  if (m.includes('Message too long')) return pppError(m, 'mtu');
+  if (m.startsWith('Unsupported protocol'))
+    return { events: [draft('ppp.protocol.reject', { protocol: m.slice(21) })] };
+  if (m.startsWith('Unable to complete PPPoE Discovery'))
+    return { ...pppError(m, 'lcp_timeout'), hints: [{ h: 'transport', transport: 'pppoe' }] };
+  if (
+    m.startsWith('Unable to obtain CHAP password') ||
+    m.startsWith('Unknown MS-CHAP authentication failure')
+  )
+    return pppError(m, 'auth_backend');
+  if (m.startsWith('Script ') || m.startsWith('Waiting for ') || m.startsWith('added response cache')) {
+    const r = PPTP_CHILD.exec(m);
+    if (r)
+      return {
+        hints: [
+          { h: 'role', role: 'client' },
+          { h: 'transport', transport: 'pptp' },
+          { h: 'peer', peer: r[1] ?? '' },
+        ],
+      };
+    return KNOWN;
+  }
+  if (m.endsWith(' authentication succeeded')) return weAuthed(m);
+  if (m.startsWith('Serial connection established') || m.startsWith('Serial port initialized'))
+    return { hints: [{ h: 'transport', transport: 'serial' }] };
+  if (m.startsWith('Connected to ') && m.includes(' via interface '))
+    // plugins/pppoe/plugin.c: warn("Connected to %s via interface %s", remote_number, conn->ifName)
+    return { hints: [{ h: 'transport', transport: 'pppoe' }] };
+  if (
+    m.startsWith('Starting link') ||
+    m.startsWith('Starting negotiation') ||
+    m.startsWith('Remote message:')
+  )
+    return KNOWN;
+  if (
+    /^(?:found interface|not replacing|Cannot determine ethernet|Deflate|BSD-Compress|Warning|Overriding|Serial link|Connect time)/.test(
+      m,
+    )
+  )
+    return KNOWN;
+  return undefined;
+}
+
+export const pppd: Classifier = {
+  name: 'pppd',
+  // Router firmwares (DD-WRT, Tomato, some OpenWrt builds) log pppd under the tag of the service that
+  // launched it; `pptp[`'s own `anon log[` lines go to the pptp-linux classifier before this one.
+  programs: ['pppd'],
+  classify: (message) => classifyPppd(message),
+};
+
+export { classifyPppd };

@@ -1,0 +1,406 @@
+/**
+ * Session correlation: turns classified records into Session records (session.ts contract).
+ *
+ * Keys, in order of trust: host + pppd pid (a pppd process is one session; pid-less pppd `logfile`
+ * streams are keyed by file instead); then the pptpctrl pid: `CTRL: Client <ip> control connection
+ * started` gives the client IP, the `CTRL (PPPD Launcher)` child (debug) or, without debug, the next
+ * pppd to start after `Starting call` gives the pppd pid, and `Reaping child PPP[<pid>]` confirms it.
+ * That pid pair is how a failed login gets its client IP: pppd's own failure line has none.
+ *
+ * Memory stays bounded for long-running followers: evidence and event ids are capped per session,
+ * pptpctrl state is dropped when pptpctrl exits, and the open maps are capped (oldest evicted).
+ */
+import type { EndCause, Event } from '../events/index.js';
+import type { Hint, Match } from './classify/types.js';
+import type { LogRecord } from './record.js';
+import type { Session, SessionRole, Transport } from './session.js';
+import { CtrlLinks, type CtrlState } from './sessions/ctrl.js';
+
+export const MAX_EVIDENCE = 60;
+export const MAX_EVENT_IDS = 200;
+const MAX_OPEN = 20_000;
+/** A pppd stream that said "Connection terminated." but never "Exit." (logfile output has none). */
+const TERMINATED_GRACE_MS = 30_000;
+
+interface Open {
+  key: string;
+  s: Session;
+  terminated: boolean;
+  /** Candidate end causes in order; the first one explains the end. */
+  causes: EndCause[];
+  roleKnown: boolean;
+  transportKnown: boolean;
+  peerFromCalling: boolean;
+  ctrl?: CtrlState;
+  /** Linked by pppd start order only (no launcher/reap line yet): undone if the pppd turns out a client. */
+  ctrlGuessed: boolean;
+  /** The device pppd runs on (not part of the Session contract; decides transport). */
+  tty?: string;
+  file: string;
+  authFailed: boolean;
+  backendTimeout: boolean;
+  lastSeq: number;
+  endTsMs?: number;
+}
+
+export type PppFamily = 'pppd' | 'pptpd';
+
+function tsMs(ts: string | undefined): number | undefined {
+  if (ts === undefined) return undefined;
+  const n = Date.parse(ts);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+export class SessionTracker {
+  private readonly open = new Map<string, Open>();
+  private readonly closed: Session[] = [];
+  private readonly ctrl = new CtrlLinks();
+  /** Hosts on which pptpd itself was seen: a pty-driven pppd there is taken as PPTP. */
+  private readonly pptpdHosts = new Set<string>();
+  /** Files (pppd logfiles) in which a pppd was shown to serve PPTP: their pty sessions are PPTP too. */
+  private readonly pptpFiles = new Set<string>();
+  private seq = 0;
+
+  constructor(private readonly defaultHost: string) {}
+
+  hostOf(rec: LogRecord): string {
+    return rec.host ?? this.defaultHost;
+  }
+
+  /**
+   * Applies one classified record. `events` are the record's events (ids already set); they are
+   * linked to the session (session/user/peer filled in) and may be appended to (ppp.end) or pruned
+   * (a repeated auth.fail for the same attempt).
+   */
+  apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[]): void {
+    this.seq++;
+    const host = this.hostOf(rec);
+    if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
+    else this.applyPppd(rec, host, match, events);
+    this.expireTerminated(rec);
+  }
+
+  private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[]): void {
+    const key = rec.pid !== undefined ? `${host}|${rec.pid}` : `${host}|file:${rec.file}`;
+    const hints = match.hints ?? [];
+    let o = this.open.get(key);
+    const begins = hints.some((x) => x.h === 'ppp.begin');
+    if (begins && o) {
+      const isStartLine = events.some((e) => e.kind === 'ppp.start');
+      // "pppd X started" on a live pid = pid reuse; "using channel" only starts anew after a link.
+      if (isStartLine || o.terminated || o.tty !== undefined) {
+        this.close(o, rec, events, o.terminated ? undefined : 'unknown');
+        o = undefined;
+      }
+    }
+    if (!o) o = this.create(key, rec, host);
+    for (const x of hints) this.applyHint(o, x, rec);
+    this.recordMatch(o, rec, match, events);
+    if (hints.some((x) => x.h === 'ppp.exit')) this.close(o, rec, events);
+  }
+
+  private create(key: string, rec: LogRecord, host: string): Open {
+    if (this.open.size >= MAX_OPEN) this.evictOldest();
+    const s: Session = {
+      id: `${host}:${rec.pid ?? 0}:${rec.file}:${rec.line}`,
+      host,
+      role: 'server',
+      transport: 'unknown',
+      evidence: [],
+      eventIds: [],
+    };
+    if (rec.pid !== undefined) s.pppdPid = rec.pid;
+    if (rec.ts !== undefined) s.start = rec.ts;
+    const o: Open = {
+      key,
+      s,
+      file: rec.file,
+      terminated: false,
+      causes: [],
+      roleKnown: false,
+      transportKnown: false,
+      peerFromCalling: false,
+      ctrlGuessed: false,
+      authFailed: false,
+      backendTimeout: false,
+      lastSeq: this.seq,
+    };
+    this.open.set(key, o);
+    if (rec.pid !== undefined) {
+      const link = this.ctrl.claimForPppd(host, rec.pid, tsMs(rec.ts));
+      if (link) this.linkCtrl(o, link.ctrl, link.guessed);
+    }
+    return o;
+  }
+
+  private linkCtrl(o: Open, c: CtrlState, guessed: boolean): void {
+    o.ctrl = c;
+    o.ctrlGuessed = guessed;
+    c.sessionKey = o.key;
+    o.s.ctrlPid = c.pid;
+    if (!o.peerFromCalling && c.peer !== undefined) o.s.peer = c.peer;
+    o.s.role = 'server';
+    o.roleKnown = true;
+    o.s.transport = 'pptp';
+    o.transportKnown = true;
+  }
+
+  private applyHint(o: Open, x: Hint, rec: LogRecord): void {
+    const s = o.s;
+    switch (x.h) {
+      case 'iface':
+        s.iface = x.iface;
+        break;
+      case 'tty':
+        o.tty = x.tty;
+        break;
+      case 'localIp':
+        s.localIp = x.ip;
+        break;
+      case 'remoteIp':
+        s.remoteIp = x.ip;
+        // IPCP is up: causes noted during setup (e.g. a RADIUS server that failed over) did not end it.
+        o.causes = [];
+        break;
+      case 'mppe':
+        s.mppe = x.mppe;
+        break;
+      case 'seconds':
+        s.seconds = x.seconds;
+        break;
+      case 'bytes':
+        s.bytesSent = x.sent;
+        s.bytesReceived = x.received;
+        break;
+      case 'user':
+        if (s.user === undefined && x.user !== '') s.user = x.user;
+        break;
+      case 'peer':
+        if (x.peer === '') break;
+        // pppd's calling number (pptpd passes `remotenumber`) beats anything inferred from pptpctrl.
+        if (peerIsCalling(rec)) {
+          s.peer = x.peer;
+          o.peerFromCalling = true;
+          // Only pptpd passes pppd `remotenumber <client ip>` with a pty: this stream is PPTP.
+          if (o.tty?.startsWith('/dev/pts') && /^\d+\.\d+\.\d+\.\d+$/.test(x.peer))
+            this.pptpFiles.add(rec.file);
+        } else if (s.peer === undefined) s.peer = x.peer;
+        break;
+      case 'role':
+        if (x.role === 'client' && o.ctrl && o.ctrlGuessed) {
+          // A client pppd started right after a server's `Starting call`: give the pptpctrl back.
+          this.ctrl.release(o.ctrl);
+          o.ctrl = undefined;
+          delete s.ctrlPid;
+          if (!o.peerFromCalling) delete s.peer;
+          o.transportKnown = false;
+          s.transport = 'unknown';
+        }
+        if (!o.ctrl || x.role === 'server') {
+          s.role = x.role;
+          o.roleKnown = true;
+        }
+        break;
+      case 'transport':
+        if (!o.transportKnown || x.transport !== 'pptp') {
+          if (!(o.ctrl && x.transport !== 'pptp')) {
+            s.transport = x.transport;
+            o.transportKnown = true;
+          }
+        }
+        break;
+      case 'ppp.terminated':
+        o.terminated = true;
+        if (rec.ts !== undefined) s.end = rec.ts;
+        o.endTsMs = tsMs(rec.ts);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Evidence, causes and event linking shared by pppd and pptpctrl lines. */
+  private recordMatch(o: Open, rec: LogRecord, match: Match, events: Event[]): void {
+    const s = o.s;
+    o.lastSeq = this.seq;
+    if (match.cause !== undefined) o.causes.push(match.cause);
+    const keep = match.evidence === true || match.cause !== undefined || events.length > 0;
+    if (keep && s.evidence.length < MAX_EVIDENCE) s.evidence.push(rec.raw);
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev === undefined) continue;
+      if (ev.kind === 'auth.backend.timeout') o.backendTimeout = true;
+      if (ev.kind === 'auth.fail') {
+        // pppd logs one attempt twice (e.g. "No CHAP secret found ..." then "Peer X failed CHAP
+        // authentication"): the first line has the precise reason, the second would double-count.
+        if (o.authFailed) {
+          events.splice(i, 1);
+          i--;
+          continue;
+        }
+        o.authFailed = true;
+        if (o.backendTimeout) ev.attrs.reason = 'backend_timeout';
+      }
+      this.linkEvent(o, ev);
+    }
+  }
+
+  private linkEvent(o: Open, ev: Event): void {
+    const s = o.s;
+    ev.session = s.id;
+    if (ev.user === undefined && s.user !== undefined) ev.user = s.user;
+    if (ev.peer === undefined && s.peer !== undefined) ev.peer = s.peer;
+    if (ev.kind === 'ppp.ipcp.up' && ev.attrs.local === undefined && s.localIp !== undefined)
+      ev.attrs.local = s.localIp;
+    if (ev.id !== undefined && s.eventIds.length < MAX_EVENT_IDS) s.eventIds.push(ev.id);
+  }
+
+  private applyCtrl(rec: LogRecord, host: string, match: Match, events: Event[]): void {
+    this.pptpdHosts.add(host);
+    const hints = match.hints ?? [];
+    if (hints.some((x) => x.h === 'mgr.start')) {
+      this.serverRestart(host, rec, events);
+      return;
+    }
+    if (rec.pid === undefined) return;
+    if (hints.some((x) => x.h === 'ctrl.launcher')) {
+      // This pid is the launcher child, not a pptpctrl: it will exec pppd under the same pid.
+      this.ctrl.launcherSeen(host, rec.pid);
+      return;
+    }
+    const c = this.ctrl.touch(host, rec.pid, tsMs(rec.ts));
+    for (const x of hints) {
+      switch (x.h) {
+        case 'peer':
+          c.peer = x.peer;
+          break;
+        case 'ctrl.launching':
+          this.ctrl.launching(c, tsMs(rec.ts));
+          break;
+        case 'ctrl.reap': {
+          const o = this.open.get(`${host}|${x.pppdPid}`);
+          this.ctrl.reaped(c, x.pppdPid);
+          if (o && o.ctrl !== c) this.linkCtrl(o, c, false);
+          else if (o) o.ctrlGuessed = false;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const o = c.sessionKey !== undefined ? this.open.get(c.sessionKey) : undefined;
+    if (o) {
+      this.recordMatch(o, rec, match, events);
+      if (rec.message.startsWith('GRE: read(') && rec.message.includes('from PTY failed')) c.ptyFailed = true;
+    }
+    if (hints.some((x) => x.h === 'ctrl.exit')) {
+      // pppd died without a clean end (no "Connection terminated."): the pty read failure is the proof.
+      if (o && !o.terminated && c.ptyFailed) this.close(o, rec, events, 'pppd_crash');
+      this.ctrl.drop(c);
+    }
+  }
+
+  private serverRestart(host: string, rec: LogRecord, events: Event[]): void {
+    for (const o of [...this.open.values()]) {
+      if (o.s.host !== host || o.s.role !== 'server') continue;
+      if (o.s.transport !== 'pptp' && !(o.s.transport === 'unknown' && o.tty?.startsWith('/dev/pts')))
+        continue;
+      if (o.s.evidence.length < MAX_EVIDENCE) o.s.evidence.push(rec.raw);
+      this.close(o, rec, events, 'server_restart', true);
+    }
+    this.ctrl.dropHost(host);
+  }
+
+  private expireTerminated(rec: LogRecord): void {
+    const now = tsMs(rec.ts);
+    if (now === undefined) return;
+    for (const o of this.open.values()) {
+      if (o.terminated && o.endTsMs !== undefined && now - o.endTsMs > TERMINATED_GRACE_MS) this.close(o);
+    }
+  }
+
+  private evictOldest(): void {
+    let oldest: Open | undefined;
+    for (const o of this.open.values()) if (!oldest || o.lastSeq < oldest.lastSeq) oldest = o;
+    if (oldest) this.close(oldest, undefined, undefined, 'unknown');
+  }
+
+  /**
+   * Ends a session. `fallback` is the cause when no line explained the end; `force` makes it win
+   * over earlier candidates (a server restart ends every open call whatever was seen before).
+   */
+  private close(o: Open, rec?: LogRecord, events?: Event[], fallback?: EndCause, force = false): void {
+    if (this.open.get(o.key) === o) this.open.delete(o.key);
+    const s = o.s;
+    if (s.end === undefined && rec?.ts !== undefined) s.end = rec.ts;
+    s.cause = force && fallback ? fallback : (o.causes[0] ?? fallback ?? 'unknown');
+    this.finalize(o);
+    if (rec && events) {
+      const ev = {
+        id: `${rec.file}:${rec.line}#end`,
+        ts: rec.ts ?? s.end ?? '1970-01-01T00:00:00.000Z',
+        host: s.host,
+        kind: 'ppp.end',
+        severity: s.cause === 'user_disconnect' || s.cause === 'admin' ? 'info' : 'warning',
+        attrs: { bytesIn: s.bytesReceived, bytesOut: s.bytesSent, seconds: s.seconds, cause: s.cause },
+        source: { file: rec.file, line: rec.line },
+        raw: rec.raw,
+      } satisfies Event;
+      this.linkEvent(o, ev);
+      events.push(ev);
+    }
+    if (o.ctrl && o.ctrl.sessionKey === o.key) o.ctrl.sessionKey = undefined;
+    this.closed.push(s);
+  }
+
+  /** Fills what can only be decided at the end: transport default, duration. */
+  private finalize(o: Open): void {
+    const s = o.s;
+    this.defaultTransport(o);
+    if (s.seconds === undefined && s.start !== undefined && s.end !== undefined) {
+      const a = tsMs(s.start);
+      const b = tsMs(s.end);
+      if (a !== undefined && b !== undefined && b >= a) s.seconds = Math.round((b - a) / 1000);
+    }
+  }
+
+  private defaultTransport(o: Open): void {
+    if (o.transportKnown || !o.tty?.startsWith('/dev/pts')) return;
+    // pptpd always drives pppd through a pty; on a host where pptpd logs, such a pppd is PPTP.
+    if (this.pptpdHosts.has(o.s.host) || this.pptpFiles.has(o.file)) o.s.transport = 'pptp';
+  }
+
+  drainClosed(): Session[] {
+    return this.closed.splice(0, this.closed.length);
+  }
+
+  /**
+   * End of input. Streams that ended ("Connection terminated." with no "Exit.", as in pppd logfile
+   * output) are closed with their cause; the rest are returned open (no cause, no end).
+   */
+  finish(): Session[] {
+    const out = this.drainClosed();
+    for (const o of [...this.open.values()]) {
+      if (o.terminated) {
+        this.close(o);
+        continue;
+      }
+      this.open.delete(o.key);
+      if (!o.transportKnown && o.tty?.startsWith('/dev/pts') && this.pptpdHosts.has(o.s.host))
+        o.s.transport = 'pptp';
+      this.closed.push(o.s);
+    }
+    out.push(...this.drainClosed());
+    return out;
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+}
+
+function peerIsCalling(rec: LogRecord): boolean {
+  return rec.message.startsWith('peer from calling number');
+}
+
+export type { SessionRole, Transport };

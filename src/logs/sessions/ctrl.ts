@@ -1,0 +1,123 @@
+/**
+ * pptpctrl bookkeeping for session correlation: which pptpctrl (and so which client IP) drives which
+ * pppd. pptpctrl.c logs `Starting call` then forks; the child logs `CTRL (PPPD Launcher): ...` (debug
+ * only) under the pid that execs pppd; `Reaping child PPP[pid]` (debug only) confirms the pair.
+ * Without debug, the next pppd to start on the host after a `Starting call` is taken (FIFO, within
+ * LAUNCH_WINDOW_MS), and the guess is undone if that pppd turns out to be a client.
+ */
+export interface CtrlState {
+  host: string;
+  pid: number;
+  peer?: string;
+  pppdPid?: number;
+  /** Open session key of the linked pppd, while it is open. */
+  sessionKey?: string;
+  ptyFailed: boolean;
+  launchingMs?: number;
+  lastMs?: number;
+}
+
+const LAUNCH_WINDOW_MS = 30_000;
+const MAX_CTRL = 20_000;
+
+export class CtrlLinks {
+  private readonly states = new Map<string, CtrlState>();
+  /** Per host, pptpctrls that said `Starting call` and have no pppd yet, oldest first. */
+  private readonly pending = new Map<string, CtrlState[]>();
+  /** host|launcher pid -> its pptpctrl. */
+  private readonly launchers = new Map<string, CtrlState>();
+
+  touch(host: string, pid: number, ms: number | undefined): CtrlState {
+    const key = `${host}|${pid}`;
+    let c = this.states.get(key);
+    if (!c) {
+      if (this.states.size >= MAX_CTRL) this.evictOldest();
+      c = { host, pid, ptyFailed: false };
+      this.states.set(key, c);
+    }
+    if (ms !== undefined) c.lastMs = ms;
+    return c;
+  }
+
+  launching(c: CtrlState, ms: number | undefined): void {
+    c.launchingMs = ms;
+    const list = this.pending.get(c.host) ?? [];
+    if (!list.includes(c)) list.push(c);
+    this.pending.set(c.host, list);
+  }
+
+  /** A launcher child logged: it belongs to the pptpctrl that most recently started a call. */
+  launcherSeen(host: string, launcherPid: number): void {
+    const key = `${host}|${launcherPid}`;
+    if (this.launchers.has(key)) return;
+    const list = this.pending.get(host);
+    const c = list?.pop();
+    if (!c) return;
+    c.pppdPid = launcherPid;
+    this.launchers.set(key, c);
+  }
+
+  /** The pptpctrl for a pppd that just started, if one can be named. */
+  claimForPppd(
+    host: string,
+    pppdPid: number,
+    ms: number | undefined,
+  ): { ctrl: CtrlState; guessed: boolean } | undefined {
+    const key = `${host}|${pppdPid}`;
+    const l = this.launchers.get(key);
+    if (l) {
+      this.launchers.delete(key);
+      if (this.states.get(`${host}|${l.pid}`) === l) return { ctrl: l, guessed: false };
+      return undefined;
+    }
+    const list = this.pending.get(host);
+    while (list && list.length > 0) {
+      const c = list.shift();
+      if (!c) break;
+      if (ms !== undefined && c.launchingMs !== undefined && ms - c.launchingMs > LAUNCH_WINDOW_MS) continue;
+      c.pppdPid = pppdPid;
+      return { ctrl: c, guessed: true };
+    }
+    return undefined;
+  }
+
+  reaped(c: CtrlState, pppdPid: number): void {
+    c.pppdPid = pppdPid;
+    this.unpend(c);
+  }
+
+  /** Undo a guessed link (the pppd was a client): the pptpctrl waits for its pppd again. */
+  release(c: CtrlState): void {
+    c.pppdPid = undefined;
+    c.sessionKey = undefined;
+    const list = this.pending.get(c.host) ?? [];
+    list.unshift(c);
+    this.pending.set(c.host, list);
+  }
+
+  drop(c: CtrlState): void {
+    this.states.delete(`${c.host}|${c.pid}`);
+    this.unpend(c);
+    if (c.pppdPid !== undefined) this.launchers.delete(`${c.host}|${c.pppdPid}`);
+  }
+
+  dropHost(host: string): void {
+    for (const c of [...this.states.values()]) if (c.host === host) this.drop(c);
+    this.pending.delete(host);
+    for (const k of [...this.launchers.keys()]) if (k.startsWith(`${host}|`)) this.launchers.delete(k);
+  }
+
+  private unpend(c: CtrlState): void {
+    const list = this.pending.get(c.host);
+    if (!list) return;
+    const i = list.indexOf(c);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.pending.delete(c.host);
+  }
+
+  private evictOldest(): void {
+    // Map iteration order is insertion order: the first entry is the oldest pptpctrl still tracked.
+    const first = this.states.values().next();
+    if (!first.done) this.drop(first.value);
+  }
+}
