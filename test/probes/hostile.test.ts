@@ -1,0 +1,313 @@
+// A hostile PPTP server on loopback: it answers SCCRQ with truncated, oversized, wrong-magic,
+// wrong-length, out-of-order and garbage data, drips bytes slowly, or never answers. The control probe
+// (and the control client under it) must report a clear stage/reason within its deadline, never throw
+// and never hang.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ControlFramer, encodeControl, CTRL, type Sccrp } from '../../src/pptp/control.js';
+import { PptpControlClient, PptpControlError } from '../../src/pptp/ctrl-client.js';
+import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+
+const TIMEOUT_MS = 700;
+
+const GOOD_SCCRP: Sccrp = {
+  type: 2,
+  protocolVersion: 0x100,
+  resultCode: 1,
+  errorCode: 0,
+  framingCaps: 1,
+  bearerCaps: 1,
+  maxChannels: 1,
+  firmwareRevision: 1,
+  hostname: 'local',
+  vendor: 'linux',
+};
+
+type Behaviour = (sock: net.Socket, msgType: number, raw: Buffer) => void;
+
+const sockets = new Set<net.Socket>();
+const servers: net.Server[] = [];
+const timers = new Set<NodeJS.Timeout>();
+
+/** Starts a loopback server that feeds each decoded client message to `behaviour`. */
+async function hostile(behaviour: Behaviour): Promise<number> {
+  const srv = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => {});
+    sock.on('close', () => sockets.delete(sock));
+    const f = new ControlFramer();
+    sock.on('data', (d: Buffer) => {
+      for (const it of f.push(d)) if (it.ok) behaviour(sock, it.message.type, d);
+    });
+  });
+  servers.push(srv);
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  return (srv.address() as net.AddressInfo).port;
+}
+
+after(() => {
+  for (const t of timers) clearTimeout(t);
+  for (const s of sockets) s.destroy();
+  for (const s of servers) s.close();
+});
+
+function ctxFor(port: number): ProbeContext {
+  return {
+    target: '127.0.0.1',
+    port,
+    vantage: 'test',
+    host: 'test',
+    timeoutMs: TIMEOUT_MS,
+    options: {},
+    state: new MemoryStateStore(),
+    now: () => performance.now(),
+    wallClock: () => new Date(),
+  };
+}
+
+async function probeControl(port: number) {
+  const probe = findProbe('control');
+  assert.ok(probe);
+  const t0 = performance.now();
+  const out = await runProbe(probe, ctxFor(port));
+  const took = performance.now() - t0;
+  // Bounded: one step timeout plus slack, never the runner's last-resort deadline.
+  assert.ok(took < 4 * TIMEOUT_MS, `took ${took} ms`);
+  assert.notEqual(out.result.reason, 'deadline');
+  assert.notEqual(out.result.reason, 'internal_error');
+  assert.equal(out.events[0]?.kind, 'probe.control');
+  return out.result;
+}
+
+const sccrp = encodeControl(GOOD_SCCRP);
+const onSccrq =
+  (reply: (sock: net.Socket) => void): Behaviour =>
+  (sock, type) => {
+    if (type === CTRL.StartControlConnectionRequest) reply(sock);
+  };
+
+const cases: Array<{ name: string; behaviour: Behaviour; reason: string; detail: RegExp }> = [
+  {
+    name: 'truncated SCCRP then close',
+    behaviour: onSccrq((s) => s.end(sccrp.subarray(0, 50))),
+    reason: 'closed',
+    detail: /mid-message, 50 bytes/,
+  },
+  {
+    name: 'truncated SCCRP then silence',
+    behaviour: onSccrq((s) => s.write(sccrp.subarray(0, 80))),
+    reason: 'timeout',
+    detail: /no SCCRP within 700 ms/,
+  },
+  {
+    name: 'oversized length field',
+    behaviour: onSccrq((s) => {
+      const b = Buffer.from(sccrp);
+      b.writeUInt16BE(65000, 0);
+      s.write(b);
+    }),
+    reason: 'protocol',
+    detail: /oversized/,
+  },
+  {
+    name: 'wrong magic cookie',
+    behaviour: onSccrq((s) => {
+      const b = Buffer.from(sccrp);
+      b.writeUInt32BE(0xdeadbeef, 4);
+      s.write(b);
+    }),
+    reason: 'protocol',
+    detail: /bad_magic: Magic Cookie 0xdeadbeef/,
+  },
+  {
+    name: 'wrong length for SCCRP',
+    behaviour: onSccrq((s) => {
+      const b = Buffer.from(sccrp.subarray(0, 100));
+      b.writeUInt16BE(100, 0);
+      s.write(b);
+    }),
+    reason: 'protocol',
+    detail: /SCCRP with Length 100, expected 156/,
+  },
+  {
+    name: 'unknown message type',
+    behaviour: onSccrq((s) => {
+      const b = Buffer.from(encodeControl({ type: 5, identifier: 1 }));
+      b.writeUInt16BE(77, 8);
+      s.write(b);
+    }),
+    reason: 'protocol',
+    detail: /unknown Control Message Type 77/,
+  },
+  {
+    name: 'out-of-order reply (OCRP for SCCRQ)',
+    behaviour: onSccrq((s) =>
+      s.write(
+        encodeControl({
+          type: 8,
+          callId: 1,
+          peerCallId: 1,
+          resultCode: 1,
+          errorCode: 0,
+          causeCode: 0,
+          connectSpeed: 0,
+          recvWindow: 1,
+          processingDelay: 0,
+          physicalChannelId: 0,
+        }),
+      ),
+    ),
+    reason: 'unexpected',
+    detail: /got OCRP while waiting for SCCRP/,
+  },
+  {
+    name: 'garbage bytes',
+    behaviour: onSccrq((s) => s.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'))),
+    reason: 'protocol',
+    detail: /invalid control message/,
+  },
+  {
+    name: 'slow drip (one byte per 50 ms)',
+    behaviour: onSccrq((s) => {
+      let i = 0;
+      const drip = () => {
+        if (s.destroyed || i >= sccrp.length) return;
+        s.write(sccrp.subarray(i, i + 1));
+        i++;
+        const t = setTimeout(drip, 50);
+        timers.add(t);
+      };
+      drip();
+    }),
+    reason: 'timeout',
+    detail: /no SCCRP within 700 ms/,
+  },
+  {
+    name: 'never answers',
+    behaviour: () => {},
+    reason: 'timeout',
+    detail: /no SCCRP/,
+  },
+  {
+    name: 'closes at once',
+    behaviour: onSccrq((s) => s.destroy()),
+    reason: 'closed',
+    detail: /server closed the connection/,
+  },
+  {
+    name: 'server stops the connection instead of answering',
+    behaviour: onSccrq((s) => s.write(encodeControl({ type: 3, reason: 3 }))),
+    reason: 'stopped_by_peer',
+    detail: /StopCCRQ \(reason 3\)/,
+  },
+  {
+    name: 'SCCRP answered but Echo never',
+    behaviour: onSccrq((s) => s.write(sccrp)),
+    reason: 'echo_timeout',
+    detail: /no Echo-Reply 1 within/,
+  },
+];
+
+for (const c of cases) {
+  test(`control probe vs hostile server: ${c.name}`, async () => {
+    const port = await hostile(c.behaviour);
+    const r = await probeControl(port);
+    assert.equal(r.ok, false);
+    assert.equal(r.stage, 'sccrq');
+    assert.equal(r.reason, c.reason, String(r.detail));
+    assert.match(String(r.detail), c.detail);
+  });
+}
+
+test('rejected SCCRP is reported with the RFC result text and the server identity', async () => {
+  const port = await hostile(
+    onSccrq((s) => s.write(encodeControl({ ...GOOD_SCCRP, resultCode: 4, errorCode: 0 }))),
+  );
+  const r = await probeControl(port);
+  assert.equal(r.reason, 'rejected');
+  assert.match(String(r.detail), /SCCRP result 4 \(Requester is not authorized/);
+  assert.equal(r.vendor, 'linux');
+});
+
+test('hostile strings in SCCRP are made printable, and a well-behaved exchange passes', async () => {
+  const port = await hostile((s, type, _raw) => {
+    if (type === CTRL.StartControlConnectionRequest) {
+      s.write(encodeControl({ ...GOOD_SCCRP, hostname: 'evil\x1b[2J\nhost', vendor: 'v\x00hidden' }));
+    } else if (type === CTRL.EchoRequest) {
+      // Reply after an unsolicited Echo-Request and a SLI, which the client must absorb.
+      s.write(
+        Buffer.concat([
+          encodeControl({ type: 5, identifier: 99 }),
+          encodeControl({ type: 15, peerCallId: 0, sendAccm: 0, recvAccm: 0 }),
+        ]),
+      );
+      s.write(encodeControl({ type: 6, identifier: 1, resultCode: 1, errorCode: 0 }));
+    } else if (type === CTRL.StopControlConnectionRequest) {
+      s.end(encodeControl({ type: 4, resultCode: 1, errorCode: 0 }));
+    }
+  });
+  const r = await probeControl(port);
+  assert.equal(r.ok, true, String(r.detail));
+  assert.equal(r.hostname, 'evil\\x1b[2J\\x0ahost');
+  assert.equal(r.vendor, 'v');
+});
+
+test('control client: OCRP with another call id, and CDN before OCRP, are typed errors', async () => {
+  const port = await hostile((s, type) => {
+    if (type === CTRL.StartControlConnectionRequest) s.write(sccrp);
+    if (type === CTRL.OutgoingCallRequest) {
+      s.write(
+        encodeControl({
+          type: 8,
+          callId: 5,
+          peerCallId: 999,
+          resultCode: 1,
+          errorCode: 0,
+          causeCode: 0,
+          connectSpeed: 0,
+          recvWindow: 1,
+          processingDelay: 0,
+          physicalChannelId: 0,
+        }),
+      );
+    }
+  });
+  const c = await PptpControlClient.connect({ host: '127.0.0.1', port, timeoutMs: TIMEOUT_MS });
+  await c.start();
+  await assert.rejects(
+    c.outgoingCall({ callId: 1 }),
+    (e: unknown) => e instanceof PptpControlError && e.code === 'unexpected' && e.step === 'ocrq',
+  );
+  c.close();
+  await assert.rejects(c.echo(), PptpControlError);
+});
+
+test('control client: OCRP "Busy" is rejected with the RFC name; no hang on a closed connection', async () => {
+  const port = await hostile((s, type, raw) => {
+    if (type === CTRL.StartControlConnectionRequest) s.write(sccrp);
+    if (type === CTRL.OutgoingCallRequest) {
+      const callId = raw.readUInt16BE(12);
+      s.write(
+        encodeControl({
+          type: 8,
+          callId: 0,
+          peerCallId: callId,
+          resultCode: 4,
+          errorCode: 0,
+          causeCode: 0,
+          connectSpeed: 0,
+          recvWindow: 1,
+          processingDelay: 0,
+          physicalChannelId: 0,
+        }),
+      );
+      s.destroy();
+    }
+  });
+  const c = await PptpControlClient.connect({ host: '127.0.0.1', port, timeoutMs: TIMEOUT_MS });
+  await c.start();
+  await assert.rejects(c.outgoingCall(), /OCRP result 4 \(Busy\)/);
+  await assert.rejects(c.stop(), (e: unknown) => e instanceof PptpControlError && e.code === 'closed');
+});
