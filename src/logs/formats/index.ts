@@ -1,0 +1,162 @@
+/**
+ * Line formats: detect each line's format (a file may mix them) and turn the line into a LogRecord.
+ * `LineParser` holds what one file's lines share (time zone, year guess, the previous record for
+ * `last message repeated`); `shapeOf` is the byte-level pre-check the reader uses to skip lines of
+ * programs we do not analyse without decoding them.
+ */
+import type { LineFormat, LogRecord } from '../record.js';
+import { parseJournalJson } from './journal.js';
+import type { Prefix } from './prefix.js';
+import { looksRfc5424, parseRfc5424 } from './rfc5424.js';
+import { parseBsd, parseIsoPrefixed, parseOpenwrt, StampCache, type TimeCtx } from './syslog.js';
+import { YearGuess, ZoneClock } from './time.js';
+import { looksLikePppdMessage } from './pppd-logfile.js';
+
+export { ZoneClock, hostTimeZone, checkTimeZone } from './time.js';
+export { isRelevantProgram, NEEDLES } from './programs.js';
+
+export interface LineParserOptions {
+  file: string;
+  /** IANA zone for lines without one, or a shared clock. */
+  zone: string | ZoneClock;
+  /** Reference instant for yearless lines: the file's mtime, or now for a stream. */
+  refMs: number;
+  /**
+   * The file is a pppd `logfile` (its name says ppp/pptp): every plain text line is a pppd message.
+   * Without it, a bare line counts as pppd only when it reads like one of pppd's messages.
+   */
+  pppdLogfile?: boolean;
+}
+
+export interface ParsedLine {
+  rec: LogRecord;
+  /** Epoch ms of `rec.ts`, when the line carries a time. */
+  tMs?: number;
+  /** The line is damaged (said in the report with file and line). */
+  problem?: string;
+}
+
+export class LineParser {
+  private readonly file: string;
+  private readonly ctx: TimeCtx;
+  private readonly pppdLogfile: boolean;
+  private readonly bsdCache = new StampCache();
+  private readonly isoCache = new StampCache();
+  private readonly owrtCache = new StampCache();
+  private lastIsoMs = NaN;
+  private lastIso = '';
+  private prev: LogRecord | undefined;
+
+  constructor(opts: LineParserOptions) {
+    const clock = typeof opts.zone === 'string' ? new ZoneClock(opts.zone) : opts.zone;
+    this.file = opts.file;
+    this.ctx = { clock, year: new YearGuess(opts.refMs, clock) };
+    this.pppdLogfile = opts.pppdLogfile ?? false;
+  }
+
+  /** The prefix of one line (time, host, tag, message), or undefined for a line with no known prefix. */
+  private prefix(s: string): Prefix | undefined {
+    const c = s.charCodeAt(0);
+    if (c === 123) return parseJournalJson(s); // '{'
+    if (c === 60) {
+      // '<PRI>': RFC 5424 when a version follows, else BSD or ISO as relayed over the network
+      if (looksRfc5424(s)) return parseRfc5424(s, this.ctx);
+      return parseBsd(s, this.ctx, this.bsdCache) ?? parseIsoPrefixed(s, this.ctx, this.isoCache);
+    }
+    if (c >= 48 && c <= 57) return parseIsoPrefixed(s, this.ctx, this.isoCache);
+    if (c >= 65 && c <= 90) {
+      return parseBsd(s, this.ctx, this.bsdCache) ?? parseOpenwrt(s, this.ctx, this.owrtCache);
+    }
+    return undefined;
+  }
+
+  /** Time of a line (epoch ms), for lines the reader skips but whose time it needs. */
+  timeOf(s: string): number | undefined {
+    return this.prefix(s)?.tMs;
+  }
+
+  iso(tMs: number): string {
+    if (tMs !== this.lastIsoMs) {
+      this.lastIsoMs = tMs;
+      this.lastIso = new Date(tMs).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  parse(s: string, line: number): ParsedLine {
+    const p = this.prefix(s);
+    let rec: LogRecord;
+    if (!p) {
+      const pppd = this.pppdLogfile ? startsWithLetter(s) : looksLikePppdMessage(s);
+      rec = pppd
+        ? {
+            tsSource: 'none',
+            program: 'pppd',
+            message: s,
+            raw: s,
+            file: this.file,
+            line,
+            format: 'pppd-logfile',
+          }
+        : { tsSource: 'none', message: s, raw: s, file: this.file, line, format: 'bare' };
+      this.prev = rec;
+      return { rec };
+    }
+    rec = { tsSource: 'none', message: p.message, raw: s, file: this.file, line, format: p.format };
+    if (p.tMs !== undefined && Number.isFinite(p.tMs)) {
+      rec.ts = this.iso(p.tMs);
+      rec.tsSource = 'line';
+    }
+    if (p.host !== undefined) rec.host = p.host;
+    if (p.program !== undefined) rec.program = p.program;
+    if (p.pid !== undefined) rec.pid = p.pid;
+    if (p.repeated !== undefined) rec.repeated = p.repeated;
+    if (p.repeatsPrevious && this.prev && this.prev.line === line - 1) {
+      // sysklogd names no program here: the repeat belongs to the line just before.
+      if (this.prev.program !== undefined) rec.program = this.prev.program;
+      if (this.prev.pid !== undefined) rec.pid = this.prev.pid;
+      if (rec.host === undefined && this.prev.host !== undefined) rec.host = this.prev.host;
+    } else {
+      this.prev = rec;
+    }
+    const out: ParsedLine = { rec };
+    if (rec.tsSource === 'line') out.tMs = p.tMs;
+    if (p.problem !== undefined) out.problem = p.problem;
+    return out;
+  }
+}
+
+function startsWithLetter(s: string): boolean {
+  const c = s.charCodeAt(0) | 32;
+  return c >= 97 && c <= 122;
+}
+
+/**
+ * Format of the line at b[i..end) judged from a few fixed byte positions, without decoding it; undefined
+ * when the line has no timestamped prefix (then the reader parses it fully: pppd logfile or bare).
+ */
+export function shapeOf(b: Uint8Array, i: number, end: number): LineFormat | undefined {
+  const c = b[i];
+  if (c === undefined) return undefined;
+  if (c === 123) return b[end - 1] === 125 ? 'journal-json' : undefined;
+  if (c === 60) {
+    let k = i + 1;
+    while (k < i + 5 && b[k] !== 62) k++;
+    if (b[k] !== 62) return undefined;
+    const n = b[k + 1];
+    if (n === 49 && b[k + 2] === 32) return 'rfc5424';
+    if (n !== undefined && n >= 48 && n <= 57) return 'short-iso';
+    return n !== undefined && n >= 65 && n <= 90 ? 'rfc3164' : undefined;
+  }
+  if (c >= 48 && c <= 57) {
+    const t = b[i + 10];
+    return b[i + 4] === 45 && b[i + 7] === 45 && (t === 84 || t === 32) && b[i + 13] === 58
+      ? 'short-iso'
+      : undefined;
+  }
+  if (c >= 65 && c <= 90 && b[i + 3] === 32) {
+    if (b[i + 6] === 32 && (b[i + 9] === 58 || (b[i + 11] === 32 && b[i + 14] === 58))) return 'rfc3164';
+    if (b[i + 7] === 32 && b[i + 10] === 32 && b[i + 13] === 58) return 'openwrt';
+  }
+  return undefined;
+}

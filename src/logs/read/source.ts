@@ -1,0 +1,93 @@
+/**
+ * Opening an input: a file (plain or gzip, told apart by the gzip magic bytes, not the name, since
+ * logrotate's `delaycompress` and hand renames both lie) or `-` for stdin. Yields raw byte chunks;
+ * read errors end the iteration with an error the scanner reports with the line reached.
+ */
+import { open, stat } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { IssueLog } from './issues.js';
+
+export const CHUNK_BYTES = 1 << 20;
+
+export interface InputSource {
+  name: string;
+  /** For the year of yearless lines and the time of untimed ones; undefined for a stream. */
+  mtimeMs: number | undefined;
+  chunks: AsyncIterable<Buffer>;
+  /** Set once the first chunk is seen: was the input gzip? */
+  gzip: { value: boolean };
+}
+
+async function* decoded(src: Readable, gzip: { value: boolean }): AsyncGenerator<Buffer> {
+  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    gzip.value = true;
+    const rest = (async function* () {
+      yield head;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    })();
+    const gz = createGunzip({ chunkSize: 1 << 18 });
+    // pipeline() carries a source error into gz, so the loop below throws it instead of hanging.
+    pipeline(Readable.from(rest), gz, () => {});
+    for await (const c of gz) yield c as Buffer;
+    return;
+  }
+  yield head;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a log file';
+    default:
+      return e.message ?? String(err);
+  }
+}
+
+/** Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. */
+export async function openInput(
+  name: string,
+  issues: IssueLog,
+  stdin: Readable,
+): Promise<InputSource | undefined> {
+  const gzip = { value: false };
+  if (name === '-') return { name: '(stdin)', mtimeMs: undefined, chunks: decoded(stdin, gzip), gzip };
+  try {
+    const st = await stat(name);
+    if (st.isDirectory()) {
+      issues.add({ kind: 'unreadable', file: name, message: 'is a directory, not a log file' });
+      return undefined;
+    }
+    // Open now, so a missing or unreadable file is reported before any output.
+    const fh = await open(name, 'r');
+    const rs = fh.createReadStream({ highWaterMark: CHUNK_BYTES });
+    return { name, mtimeMs: st.mtimeMs, chunks: decoded(rs, gzip), gzip };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    issues.add({
+      kind: e.code === 'ENOENT' ? 'missing' : 'unreadable',
+      file: name,
+      message: `cannot read: ${describe(err)}`,
+    });
+    return undefined;
+  }
+}

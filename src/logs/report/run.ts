@@ -1,0 +1,102 @@
+/**
+ * `pptpmon analyze`: inputs -> reader (formats, merge) -> LogPipeline (events, sessions) -> Aggregator
+ * -> text report, one JSON document, or NDJSON events. Output is written as it is produced: sessions
+ * stream into the JSON document and events into NDJSON, so memory stays bounded by the open sessions.
+ */
+import type { Readable } from 'node:stream';
+import { LogPipeline } from '../pipeline.js';
+import { LogReader, formatIssue } from '../read/index.js';
+import type { Session } from '../session.js';
+import { Aggregator, type AnalyzeFilter } from './aggregate.js';
+import { buildDocument, type AnalyzeDocument } from './document.js';
+import { renderText, sessionRow, type SessionRow } from './text.js';
+
+export interface AnalyzeOptions {
+  files: string[];
+  output: 'text' | 'json' | 'events';
+  /** Text: add the per-session table. */
+  sessionsTable?: boolean;
+  filter?: AnalyzeFilter;
+  timeZone?: string;
+  /** Host for lines that name none (busybox `-S`, pppd logfile); default the pipeline's. */
+  defaultHost?: string;
+  stdin?: Readable;
+  nowMs?: number;
+  write: (s: string) => void;
+  writeErr: (s: string) => void;
+}
+
+/** Coalesces small writes: one write per 64 KiB instead of one per line. */
+class Out {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly sink: (s: string) => void) {}
+  put(s: string): void {
+    this.buf.push(s);
+    this.size += s.length;
+    if (this.size >= 65_536) this.flush();
+  }
+  flush(): void {
+    if (!this.buf.length) return;
+    this.sink(this.buf.join(''));
+    this.buf = [];
+    this.size = 0;
+  }
+}
+
+/** Runs the analysis and writes the report; returns the exit code (0, or 2 when an input was unreadable). */
+export async function runAnalyze(o: AnalyzeOptions): Promise<number> {
+  const out = new Out(o.write);
+  const reader = new LogReader(o.files, {
+    ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
+    ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+    ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
+    onIssue: (i) => o.writeErr(`pptpmon analyze: ${formatIssue(i)}\n`),
+  });
+  await reader.open();
+  const pipeline = new LogPipeline(o.defaultHost !== undefined ? { host: o.defaultHost } : {});
+  const agg = new Aggregator(o.filter ?? {});
+  const rows: SessionRow[] = [];
+  let sessionsWritten = 0;
+
+  const onSession = (s: Session): void => {
+    if (!agg.sessionMatches(s)) return;
+    agg.addSession(s);
+    if (o.output === 'json') {
+      out.put(sessionsWritten++ === 0 ? '\n' : ',\n');
+      out.put(JSON.stringify(s));
+    } else if (o.output === 'text' && o.sessionsTable) rows.push(sessionRow(s));
+  };
+
+  if (o.output === 'json') out.put('{"sessions":[');
+  for await (const batch of reader.batches()) {
+    for (const rec of batch) {
+      const events = pipeline.push(rec);
+      for (const ev of events) {
+        agg.noteEvent(ev);
+        if (o.output === 'events' && agg.eventMatches(ev)) out.put(JSON.stringify(ev) + '\n');
+      }
+    }
+    for (const s of pipeline.drainClosed()) onSession(s);
+  }
+  for (const s of pipeline.finish()) onSession(s);
+
+  const doc: AnalyzeDocument = buildDocument({
+    figures: agg.figures(),
+    files: reader.summaries(),
+    issues: reader.issues,
+    unclassified: pipeline.unclassified(),
+    stats: pipeline.stats(),
+    timeZone: reader.timeZone,
+  });
+  if (o.output === 'json') {
+    const { sessions: _omit, ...rest } = doc;
+    out.put(sessionsWritten ? '\n],' : '],');
+    out.put(JSON.stringify(rest).slice(1));
+    out.put('\n');
+  } else if (o.output === 'text') {
+    out.put(renderText(doc, o.sessionsTable ? rows : undefined));
+  }
+  out.flush();
+  return reader.issues.fatal ? 2 : 0;
+}
