@@ -5,3 +5,4 @@ export { StoreInputError } from './codec.js';
 export { RetentionScheduler, systemClock, type RetentionClock } from './retention.js';
 export { AuditVerifier, auditHash, canonicalJson, GENESIS_HASH } from './audit.js';
 export { SqliteStore } from './sqlite.js';
+export type { PostgresStore, PostgresOptions } from './postgres.js';

@@ -39,9 +39,13 @@ export async function resolvePassword(cfg: StoreConfig): Promise<string | undefi
 export async function openStore(cfg: StoreConfig): Promise<Store> {
   if (cfg.driver === 'sqlite') return new SqliteStore({ path: cfg.path, synchronous: cfg.synchronous });
   if (cfg.url === undefined) throw new StoreConfigError('store.url: required when store.driver is postgres');
-  await resolvePassword(cfg);
-  // PostgresStore lands in the next commit (src/store/postgres.ts).
-  throw new StoreConfigError('store.driver: postgres is not available in this build yet');
+  const { PostgresStore } = await import('./postgres.js');
+  const password = await resolvePassword(cfg);
+  return PostgresStore.open({
+    url: cfg.url,
+    schema: cfg.schema,
+    ...(password !== undefined ? { password } : {}),
+  });
 }
 
 export function retentionPolicy(cfg: StoreConfig): RetentionPolicy {

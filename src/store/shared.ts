@@ -3,6 +3,7 @@
  */
 import type { Session } from '../logs/session.js';
 import { optMs, StoreInputError } from './codec.js';
+import type { AuditRecord } from './types.js';
 
 export interface SessionRow {
   id: string;
@@ -55,4 +56,30 @@ export function rollupSql(
       min = ${least}(${to}.min, excluded.min), max = ${greatest}(${to}.max, excluded.max),
       sum = ${to}.sum + excluded.sum, count = ${to}.count + excluded.count`;
   return { insert, del: `DELETE FROM ${from} WHERE ${tcol} < ${p}` };
+}
+
+/** An audit row as both drivers return it. */
+export interface AuditRow {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export function auditFromRow(r: AuditRow): AuditRecord {
+  const rec: AuditRecord = {
+    seq: Number(r.seq),
+    ts: r.ts,
+    actor: r.actor,
+    action: r.action,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+  if (r.subject !== null) rec.subject = r.subject;
+  if (r.detail !== null) rec.detail = JSON.parse(r.detail) as Record<string, unknown>;
+  return rec;
 }

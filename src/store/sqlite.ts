@@ -21,26 +21,13 @@ import {
   labelsKey,
   labelsMatch,
   mergeBuckets,
-  optMs,
   rowToEvent,
   toMs,
   type BucketRow,
 } from './codec.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import {
-  actionWhere,
-  alertWhere,
-  bucketExpr,
-  eventWhere,
-  sessionWhere,
-  sqlitePlaceholder as ph,
-} from './sql.js';
+import { bucketExpr, eventWhere, sessionWhere, sqlitePlaceholder as ph } from './sql.js';
 import type {
-  Acknowledgement,
-  ActionQuery,
-  ActionRecord,
-  AlertQuery,
-  AlertRecord,
   AuditInput,
   AuditRecord,
   AuditVerifyResult,
@@ -51,60 +38,35 @@ import type {
   SampleQuery,
   SampleSeries,
   SessionQuery,
-  Silence,
   Store,
-  StoredAck,
-  StoredAction,
-  StoredAlert,
   StoredEvent,
-  StoredSilence,
 } from './types.js';
-import { rollupSql, sessionRow } from './shared.js';
+import { auditFromRow, rollupSql, sessionRow, type AuditRow } from './shared.js';
+import { SqliteRecords } from './sqlite-records.js';
 
 export interface SqliteOptions {
   path: string;
   synchronous?: 'full' | 'normal';
 }
 
-interface AuditRow {
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
+function openDatabase(opts: SqliteOptions): Database.Database {
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // Several processes may share the file (agent, CLI audit verify): wait for a writer, don't fail.
+  db.pragma('busy_timeout = 5000');
+  return db;
 }
 
-export function auditFromRow(r: AuditRow): AuditRecord {
-  const rec: AuditRecord = {
-    seq: Number(r.seq),
-    ts: r.ts,
-    actor: r.actor,
-    action: r.action,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-  if (r.subject !== null) rec.subject = r.subject;
-  if (r.detail !== null) rec.detail = JSON.parse(r.detail) as Record<string, unknown>;
-  return rec;
-}
-
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteRecords implements Store {
   readonly driver = 'sqlite' as const;
-  readonly db: Database.Database;
   private readonly seriesIds = new Map<string, number>();
   private readonly insertEvent: Database.Statement;
   private readonly findExt: Database.Statement;
 
   constructor(opts: SqliteOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    // Several processes may share the file (agent, CLI audit verify): wait for a writer, don't fail.
-    this.db.pragma('busy_timeout = 5000');
+    super(openDatabase(opts));
     this.migrate();
     this.insertEvent = this.db.prepare(
       `INSERT INTO events (ts_ms, kind, host, severity, session, usr, peer, ext_id, doc)
@@ -262,97 +224,6 @@ export class SqliteStore implements Store {
       rows.push(...(this.db.prepare(sql).all(step, ...ids, from, to) as BucketRow[]));
     }
     return mergeBuckets(series, rows);
-  }
-
-  async upsertAlert(a: AlertRecord): Promise<StoredAlert> {
-    const startsMs = toMs(a.startsAt, 'alert.startsAt');
-    const r = this.db
-      .prepare(
-        `INSERT INTO alerts (fingerprint, starts_ms, ends_ms, rule, status, updated_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (fingerprint, starts_ms) DO UPDATE SET ends_ms = excluded.ends_ms, rule = excluded.rule,
-         status = excluded.status, updated_ms = excluded.updated_ms, doc = excluded.doc RETURNING id`,
-      )
-      .get(
-        a.fingerprint,
-        startsMs,
-        optMs(a.endsAt, 'alert.endsAt'),
-        a.rule,
-        a.status,
-        toMs(a.updatedAt, 'alert.updatedAt'),
-        JSON.stringify(a),
-      ) as {
-      id: number;
-    };
-    return { ...a, id: String(r.id) };
-  }
-
-  async queryAlerts(q: AlertQuery): Promise<StoredAlert[]> {
-    const w = alertWhere(q, ph);
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM alerts ${w.sql} ORDER BY starts_ms, id LIMIT ${clampLimit(q.limit)}`)
-      .all(...w.params) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as AlertRecord), id: String(r.id) }));
-  }
-
-  async activeAlerts(): Promise<StoredAlert[]> {
-    return this.queryAlerts({ status: 'firing', limit: 100_000 });
-  }
-
-  async addSilence(s: Silence): Promise<StoredSilence> {
-    const r = this.db
-      .prepare(`INSERT INTO silences (starts_ms, ends_ms, doc) VALUES (?, ?, ?)`)
-      .run(toMs(s.startsAt, 'silence.startsAt'), optMs(s.endsAt, 'silence.endsAt'), JSON.stringify(s));
-    return { ...s, id: String(r.lastInsertRowid) };
-  }
-
-  async expireSilence(id: string, at: string): Promise<boolean> {
-    const atMs = toMs(at, 'at');
-    return this.db.transaction(() => {
-      const r = this.db.prepare(`SELECT doc FROM silences WHERE id = ?`).get(Number(id)) as
-        { doc: string } | undefined;
-      if (!r) return false;
-      const doc = { ...(JSON.parse(r.doc) as Silence), endsAt: at };
-      this.db
-        .prepare(`UPDATE silences SET ends_ms = ?, doc = ? WHERE id = ?`)
-        .run(atMs, JSON.stringify(doc), Number(id));
-      return true;
-    })();
-  }
-
-  async silences(at: string): Promise<StoredSilence[]> {
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM silences WHERE ends_ms IS NULL OR ends_ms > ? ORDER BY id`)
-      .all(toMs(at, 'at')) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Silence), id: String(r.id) }));
-  }
-
-  async addAck(ack: Acknowledgement): Promise<StoredAck> {
-    const r = this.db
-      .prepare(`INSERT INTO acks (fingerprint, ts_ms, doc) VALUES (?, ?, ?)`)
-      .run(ack.fingerprint, toMs(ack.ts, 'ack.ts'), JSON.stringify(ack));
-    return { ...ack, id: String(r.lastInsertRowid) };
-  }
-
-  async acks(fingerprint: string): Promise<StoredAck[]> {
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM acks WHERE fingerprint = ? ORDER BY ts_ms, id`)
-      .all(fingerprint) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Acknowledgement), id: String(r.id) }));
-  }
-
-  async recordAction(a: ActionRecord): Promise<StoredAction> {
-    const r = this.db
-      .prepare(`INSERT INTO actions (ts_ms, action, target, doc) VALUES (?, ?, ?, ?)`)
-      .run(toMs(a.ts, 'action.ts'), a.action, a.target ?? null, JSON.stringify(a));
-    return { ...a, id: String(r.lastInsertRowid) };
-  }
-
-  async queryActions(q: ActionQuery): Promise<StoredAction[]> {
-    const w = actionWhere(q, ph);
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM actions ${w.sql} ORDER BY ts_ms, id LIMIT ${clampLimit(q.limit)}`)
-      .all(...w.params) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as ActionRecord), id: String(r.id) }));
   }
 
   async appendAudit(entry: AuditInput): Promise<AuditRecord> {

@@ -1,0 +1,381 @@
+/**
+ * The fleet store: PostgreSQL through `pg`. Same tables and meaning as sqlite.ts (the same test suite
+ * runs against both). Batches go in as one statement over arrays (`unnest`), which keeps a batch one
+ * round trip and atomic; a batch is acknowledged after PostgreSQL reports the commit, which with the
+ * default synchronous_commit=on means its WAL is flushed.
+ */
+import pg from 'pg';
+import type { Event } from '../events/index.js';
+import type { Session } from '../logs/session.js';
+import { AuditVerifier, sealAudit } from './audit.js';
+import {
+  clampLimit,
+  eventToRow,
+  labelsKey,
+  labelsMatch,
+  mergeBuckets,
+  rowToEvent,
+  toMs,
+  type BucketRow,
+} from './codec.js';
+import { PgRecords } from './postgres-records.js';
+import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { auditFromRow, rollupSql, sessionRow, type AuditRow } from './shared.js';
+import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';
+import type {
+  AuditInput,
+  AuditRecord,
+  AuditVerifyResult,
+  EventQuery,
+  RetentionPolicy,
+  RetentionReport,
+  Sample,
+  SampleQuery,
+  SampleSeries,
+  SessionQuery,
+  Store,
+  StoredEvent,
+} from './types.js';
+
+export interface PostgresOptions {
+  url: string;
+  password?: string;
+  /** Schema for pptpmon's tables; created if missing. */
+  schema?: string;
+  poolSize?: number;
+}
+
+// 64-bit counts and ids come back as strings by default; ours fit in a double (ms since epoch, row ids).
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/**
+ * pg lets a connection string override a separate `password` option, so the password (read from a
+ * file or the environment, never from config) is put into the URL in memory only.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+/** A lock id only pptpmon's migrator takes, so two servers starting together migrate once. */
+const MIGRATION_LOCK = 0x707074706d6f6en % 2n ** 31n;
+
+export class PostgresStore extends PgRecords implements Store {
+  readonly driver = 'postgres' as const;
+  private readonly seriesIds = new Map<string, number>();
+
+  private constructor(pool: pg.Pool) {
+    super(pool);
+  }
+
+  static async open(opts: PostgresOptions): Promise<PostgresStore> {
+    const schema = opts.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+      throw new Error(`store.schema: not a plain identifier: ${schema}`);
+    const pool = new pg.Pool({
+      connectionString: withPassword(opts.url, opts.password),
+      max: opts.poolSize ?? 4,
+      options: `-c search_path=${schema}`,
+    });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool);
+    try {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await store.migrate();
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+      );
+      const done = new Set(
+        (await c.query<{ version: number }>(`SELECT version FROM schema_migrations`)).rows.map(
+          (r) => r.version,
+        ),
+      );
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        // One transaction for all pending migrations: PostgreSQL DDL is transactional.
+        for (const s of m.statements) await c.query(s);
+        await c.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+      }
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    const r = await this.pool.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM schema_migrations`);
+    return r.rows[0]?.v ?? 0;
+  }
+
+  async insertEvents(events: readonly Event[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows = events.map((e, i) => eventToRow(e, i));
+    // Ids are taken from the sequence first so we know each row's id in input order (RETURNING
+    // order is not guaranteed); a duplicate (host, ext_id) keeps the id it was first stored under.
+    const ids = (
+      await this.pool.query<{ id: number }>(
+        `SELECT nextval('events_id_seq') AS id FROM generate_series(1, $1)`,
+        [rows.length],
+      )
+    ).rows.map((r) => r.id);
+    const inserted = await this.pool.query<{ id: number }>(
+      `INSERT INTO events (id, ts_ms, kind, host, severity, session, usr, peer, ext_id, doc)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::text[])
+       ON CONFLICT (host, ext_id) DO NOTHING RETURNING id`,
+      [
+        ids,
+        rows.map((r) => r.tsMs),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.host),
+        rows.map((r) => r.severity),
+        rows.map((r) => r.session),
+        rows.map((r) => r.user),
+        rows.map((r) => r.peer),
+        rows.map((r) => r.externalId),
+        rows.map((r) => r.doc),
+      ],
+    );
+    if (inserted.rowCount === rows.length) return ids.map(String);
+    const got = new Set(inserted.rows.map((r) => r.id));
+    const dupIdx = ids.flatMap((id, i) => (got.has(id) ? [] : [i]));
+    const dups = await this.pool.query<{ id: number; host: string; ext_id: string }>(
+      `SELECT id, host, ext_id FROM events WHERE (host, ext_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [dupIdx.map((i) => rows[i]?.host), dupIdx.map((i) => rows[i]?.externalId)],
+    );
+    const byKey = new Map(dups.rows.map((r) => [`${r.host}\u0000${r.ext_id}`, r.id]));
+    return ids.map((id, i) => {
+      if (got.has(id)) return String(id);
+      const r = rows[i];
+      return String(byKey.get(`${r?.host}\u0000${r?.externalId}`) ?? id);
+    });
+  }
+
+  async queryEvents(q: EventQuery): Promise<StoredEvent[]> {
+    const w = eventWhere(q, ph);
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    const r = await this.pool.query<{ id: number; doc: string; ext_id: string | null }>(
+      `SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ${clampLimit(q.limit)}`,
+      w.params,
+    );
+    return r.rows.map((x) => rowToEvent(x.id, x.doc, x.ext_id));
+  }
+
+  async countEvents(q: Omit<EventQuery, 'limit' | 'order' | 'afterId'> = {}): Promise<number> {
+    const w = eventWhere(q, ph);
+    const r = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(*)::bigint AS n FROM events ${w.sql}`,
+      w.params,
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  async upsertSessions(sessions: readonly Session[]): Promise<void> {
+    // ON CONFLICT cannot touch one row twice in a statement: keep the last version of each id.
+    const last = new Map(sessions.map((s, i) => [s?.id, sessionRow(s, i)]));
+    const rows = [...last.values()];
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])
+       ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
+       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.host),
+        rows.map((r) => r.user),
+        rows.map((r) => r.peer),
+        rows.map((r) => r.startMs),
+        rows.map((r) => r.endMs),
+        rows.map((r) => r.doc),
+      ],
+    );
+  }
+
+  async getSession(id: string): Promise<Session | undefined> {
+    const r = await this.pool.query<{ doc: string }>(`SELECT doc FROM sessions WHERE id = $1`, [id]);
+    const doc = r.rows[0]?.doc;
+    return doc === undefined ? undefined : (JSON.parse(doc) as Session);
+  }
+
+  async querySessions(q: SessionQuery): Promise<Session[]> {
+    const w = sessionWhere(q, ph);
+    const r = await this.pool.query<{ doc: string }>(
+      `SELECT doc FROM sessions ${w.sql} ORDER BY start_ms NULLS FIRST, id LIMIT ${clampLimit(q.limit)}`,
+      w.params,
+    );
+    return r.rows.map((x) => JSON.parse(x.doc) as Session);
+  }
+
+  private async seriesId(metric: string, labels: Record<string, string>): Promise<number> {
+    const key = labelsKey(labels);
+    const cacheKey = `${metric}\u0000${key}`;
+    const hit = this.seriesIds.get(cacheKey);
+    if (hit !== undefined) return hit;
+    await this.pool.query(`INSERT INTO series (metric, labels) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      metric,
+      key,
+    ]);
+    const r = await this.pool.query<{ id: number }>(
+      `SELECT id FROM series WHERE metric = $1 AND labels = $2`,
+      [metric, key],
+    );
+    const id = r.rows[0]?.id;
+    if (id === undefined) throw new Error(`series for ${metric} vanished while being created`);
+    this.seriesIds.set(cacheKey, id);
+    return id;
+  }
+
+  async insertSamples(samples: readonly Sample[]): Promise<void> {
+    const rows = samples.map((s, i) => {
+      if (!Number.isFinite(s.value)) throw new Error(`samples[${i}].value: not a finite number: ${s.value}`);
+      return { s, tsMs: toMs(s.ts, `samples[${i}].ts`) };
+    });
+    if (rows.length === 0) return;
+    const sids: number[] = [];
+    for (const { s } of rows) sids.push(await this.seriesId(s.metric, s.labels));
+    await this.pool.query(
+      `INSERT INTO samples (series_id, ts_ms, value) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])`,
+      [sids, rows.map((r) => r.tsMs), rows.map((r) => r.s.value)],
+    );
+  }
+
+  async querySamples(q: SampleQuery): Promise<SampleSeries[]> {
+    const step = q.stepMs ?? 60_000;
+    const from = toMs(q.from, 'query.from');
+    const to = toMs(q.to, 'query.to');
+    const all = await this.pool.query<{ id: number; labels: string }>(
+      `SELECT id, labels FROM series WHERE metric = $1`,
+      [q.metric],
+    );
+    const series = new Map<string, { metric: string; labels: Record<string, string> }>();
+    for (const s of all.rows) {
+      const labels = JSON.parse(s.labels) as Record<string, string>;
+      if (labelsMatch(labels, q.labels)) series.set(String(s.id), { metric: q.metric, labels });
+    }
+    if (series.size === 0) return [];
+    const ids = [...series.keys()].map(Number);
+    const rows: BucketRow[] = [];
+    const raw = `SELECT series_id, ${bucketExpr('ts_ms', '$1::bigint')} AS b, MIN(value) AS mn, MAX(value) AS mx,
+      SUM(value) AS sm, COUNT(*) AS cnt FROM samples WHERE series_id = ANY($2) AND ts_ms >= $3 AND ts_ms < $4
+      GROUP BY series_id, b`;
+    rows.push(...(await this.pool.query<BucketRow>(raw, [step, ids, from, to])).rows);
+    for (const t of ['samples_1m', 'samples_1h']) {
+      const sql = `SELECT series_id, ${bucketExpr('bucket_ms', '$1::bigint')} AS b, MIN(min) AS mn, MAX(max) AS mx,
+        SUM(sum) AS sm, SUM(count) AS cnt FROM ${t} WHERE series_id = ANY($2) AND bucket_ms >= $3 AND bucket_ms < $4
+        GROUP BY series_id, b`;
+      rows.push(...(await this.pool.query<BucketRow>(sql, [step, ids, from, to])).rows);
+    }
+    return mergeBuckets(series, rows);
+  }
+
+  async appendAudit(entry: AuditInput): Promise<AuditRecord> {
+    toMs(entry.ts, 'audit.ts');
+    return this.tx(async (c) => {
+      // The head row lock serialises appenders across connections and servers: the chain never forks.
+      const head = (
+        await c.query<{ seq: number; hash: string }>(
+          `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
+        )
+      ).rows[0];
+      if (!head) throw new Error('audit_head row is missing: run `pptpmon audit verify`');
+      const rec = sealAudit(entry, head.seq + 1, head.hash);
+      await c.query(
+        `INSERT INTO audit (seq, ts, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          rec.seq,
+          rec.ts,
+          rec.actor,
+          rec.action,
+          rec.subject ?? null,
+          rec.detail === undefined ? null : JSON.stringify(rec.detail),
+          rec.prevHash,
+          rec.hash,
+        ],
+      );
+      await c.query(`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, [rec.seq, rec.hash]);
+      return rec;
+    });
+  }
+
+  async readAudit(afterSeq = 0, limit = 10_000): Promise<AuditRecord[]> {
+    const r = await this.pool.query<AuditRow>(`SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, [
+      afterSeq,
+      limit,
+    ]);
+    return r.rows.map(auditFromRow);
+  }
+
+  async verifyAudit(): Promise<AuditVerifyResult> {
+    const v = new AuditVerifier();
+    // REPEATABLE READ: records and head from one snapshot, while appends carry on.
+    return this.tx(async (c) => {
+      let after = 0;
+      for (;;) {
+        const r = await c.query<AuditRow>(`SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000`, [
+          after,
+        ]);
+        if (r.rows.length === 0) break;
+        const recs = r.rows.map(auditFromRow);
+        v.push(recs);
+        after = recs[recs.length - 1]?.seq ?? after;
+      }
+      const head = (
+        await c.query<{ seq: number; hash: string }>(`SELECT seq, hash FROM audit_head WHERE id = 1`)
+      ).rows[0];
+      return v.finish(head);
+    }, 'REPEATABLE READ');
+  }
+
+  async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
+    const t = now.getTime();
+    return this.tx(async (c) => {
+      const run = async (sql: string, v: number): Promise<number> => (await c.query(sql, [v])).rowCount ?? 0;
+      const rep: RetentionReport = {
+        events: await run(`DELETE FROM events WHERE ts_ms < $1`, t - p.eventsMs),
+        sessions: await run(
+          `DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < $1`,
+          t - p.sessionsMs,
+        ),
+        samplesRolledTo1m: 0,
+        samples1mRolledTo1h: 0,
+        samples1hDeleted: 0,
+        alerts: await run(`DELETE FROM alerts WHERE status = 'resolved' AND ends_ms < $1`, t - p.alertsMs),
+        silences: await run(
+          `DELETE FROM silences WHERE ends_ms IS NOT NULL AND ends_ms < $1`,
+          t - p.alertsMs,
+        ),
+        acks: await run(`DELETE FROM acks WHERE ts_ms < $1`, t - p.alertsMs),
+        actions: await run(`DELETE FROM actions WHERE ts_ms < $1`, t - p.actionsMs),
+      };
+      const rawCut = Math.floor((t - p.samplesRawMs) / 60_000) * 60_000;
+      const r1 = rollupSql('postgres', 'samples', 'samples_1m', 60_000);
+      await run(r1.insert, rawCut);
+      rep.samplesRolledTo1m = await run(r1.del, rawCut);
+      const mCut = Math.floor((t - p.samples1mMs) / 3_600_000) * 3_600_000;
+      const r2 = rollupSql('postgres', 'samples_1m', 'samples_1h', 3_600_000);
+      await run(r2.insert, mCut);
+      rep.samples1mRolledTo1h = await run(r2.del, mCut);
+      rep.samples1hDeleted = await run(`DELETE FROM samples_1h WHERE bucket_ms < $1`, t - p.samples1hMs);
+      return rep;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
