@@ -1,0 +1,10 @@
+/** Alerts: lifecycle, grouping by root cause, inhibition, silences, escalation, enrichment. */
+export * from './manager.js';
+export * from './notification.js';
+export * from './policy.js';
+export * from './matchers.js';
+export * from './silences.js';
+export { CronWindow } from './schedule.js';
+export { DEFAULT_INHIBIT_RULES } from './defaults.js';
+export { fingerprint } from './fingerprint.js';
+export { redactText, redactRecord, REDACTED } from './redact.js';

@@ -1,0 +1,131 @@
+/**
+ * Per-group alert level with `for:` sustain, shared by every rule type. An evaluator says what level
+ * the condition is at now (none / warning / critical); this turns that into firing and resolved
+ * transitions once the level has held for the rule's `for` duration. Memory is bounded: at most
+ * `maxGroups` groups per rule, evicting the oldest group that is not firing.
+ */
+import { renderSummary, type AlertSeverity, type Evidence, type RuleTransition } from './types.js';
+
+export type Level = AlertSeverity | undefined;
+
+/** Evidence kept per group: enough for "the last N relevant log lines" without growing. */
+export const EVIDENCE_PER_GROUP = 10;
+
+interface GroupState {
+  labels: Record<string, string>;
+  /** Since when the condition has been at least warning / at least critical (ms), or undefined. */
+  warnSince?: number;
+  critSince?: number;
+  firing: Level;
+  value?: number;
+  evidence: Evidence[];
+}
+
+export interface LevelRule {
+  name: string;
+  forMs: number;
+  labels: Record<string, string>;
+  summary?: string;
+}
+
+export class GroupLevels {
+  private readonly groups = new Map<string, GroupState>();
+
+  constructor(
+    private readonly rule: LevelRule,
+    private readonly maxGroups = 100_000,
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Records the level observed now for a group and emits any transition into `out`. */
+  observe(
+    key: string,
+    labels: Record<string, string>,
+    level: Level,
+    nowMs: number,
+    out: RuleTransition[],
+    value?: number,
+    evidence?: Evidence,
+  ): void {
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      if (level === undefined && evidence === undefined) return;
+      g = { labels, firing: undefined, evidence: [] };
+      this.makeRoom();
+      this.groups.set(key, g);
+    }
+    if (evidence !== undefined) {
+      g.evidence.push(evidence);
+      if (g.evidence.length > EVIDENCE_PER_GROUP) g.evidence.shift();
+    }
+    if (value !== undefined) g.value = value;
+    if (level === undefined) {
+      g.warnSince = g.critSince = undefined;
+    } else {
+      g.warnSince ??= nowMs;
+      if (level === 'critical') g.critSince ??= nowMs;
+      else g.critSince = undefined;
+    }
+    this.settle(key, g, nowMs, out);
+  }
+
+  /** Re-checks sustain timers (a level that has now held long enough fires without a new event). */
+  tick(nowMs: number, out: RuleTransition[]): void {
+    if (this.rule.forMs === 0) return;
+    for (const [key, g] of this.groups) {
+      if (g.warnSince !== undefined) this.settle(key, g, nowMs, out);
+    }
+  }
+
+  isFiring(key: string): boolean {
+    return this.groups.get(key)?.firing !== undefined;
+  }
+
+  forget(key: string): void {
+    const g = this.groups.get(key);
+    if (g !== undefined && g.firing === undefined) this.groups.delete(key);
+  }
+
+  private settle(key: string, g: GroupState, nowMs: number, out: RuleTransition[]): void {
+    const held = (since: number | undefined): boolean =>
+      since !== undefined && nowMs - since >= this.rule.forMs;
+    const want: Level = held(g.critSince) ? 'critical' : held(g.warnSince) ? 'warning' : undefined;
+    // While a higher level is still pending its `for`, keep the level already firing (no flapping).
+    const next: Level = want ?? (g.warnSince !== undefined ? g.firing : undefined);
+    if (next === g.firing) {
+      if (next === undefined && g.warnSince === undefined && g.evidence.length === 0) this.groups.delete(key);
+      return;
+    }
+    const prev = g.firing;
+    g.firing = next;
+    const labels = { ...this.rule.labels, ...g.labels, alertname: this.rule.name };
+    const t: RuleTransition = {
+      rule: this.rule.name,
+      labels,
+      status: next === undefined ? 'resolved' : 'firing',
+      severity: next ?? prev ?? 'warning',
+      atMs: nowMs,
+      summary: renderSummary(this.rule.summary ?? this.rule.name, labels, g.value),
+      evidence: [...g.evidence],
+    };
+    if (g.value !== undefined) t.value = g.value;
+    out.push(t);
+    if (next === undefined) {
+      g.evidence = [];
+      this.groups.delete(key);
+    }
+  }
+
+  private makeRoom(): void {
+    if (this.groups.size < this.maxGroups) return;
+    for (const [k, g] of this.groups) {
+      if (g.firing === undefined) {
+        this.groups.delete(k);
+        return;
+      }
+    }
+  }
+}
