@@ -6,13 +6,14 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { probeCommand } from './probe.js';
 import { analyzeCommand } from './analyze.js';
+import { auditCommand } from './audit.js';
 
 /** A command module adds itself to the program; its action sets the exit code it returns. */
 export interface CliCommand {
   register(program: Command, setExit: (code: number) => void): void;
 }
 
-const COMMANDS: CliCommand[] = [probeCommand, analyzeCommand];
+const COMMANDS: CliCommand[] = [probeCommand, analyzeCommand, auditCommand];
 
 function version(): string {
   try {

@@ -6,3 +6,9 @@ export { RetentionScheduler, systemClock, type RetentionClock } from './retentio
 export { AuditVerifier, auditHash, canonicalJson, GENESIS_HASH } from './audit.js';
 export { SqliteStore } from './sqlite.js';
 export type { PostgresStore, PostgresOptions } from './postgres.js';
+export {
+  exportAuditSegments,
+  verifyAuditSegments,
+  type AuditSeal,
+  type ExportResult,
+} from './audit-export.js';
