@@ -46,6 +46,8 @@ interface Stream {
   batch: TimedRecord[];
   idx: number;
   lastT: number;
+  /** Time of the input's first record: breaks ties between inputs. */
+  startT: number;
   done: boolean;
 }
 
@@ -115,7 +117,7 @@ export class LogReader {
         maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       });
       const it = scan(src, scanner, this.issues)[Symbol.asyncIterator]();
-      this.streams.push({ scanner, src, it, batch: [], idx: 0, lastT: -Infinity, done: false });
+      this.streams.push({ scanner, src, it, batch: [], idx: 0, lastT: -Infinity, startT: NaN, done: false });
     }
   }
 
@@ -128,6 +130,7 @@ export class LogReader {
       }
       s.batch = r.value;
       s.idx = 0;
+      if (Number.isNaN(s.startT)) s.startT = r.value.find((x) => !Number.isNaN(x.t))?.t ?? NaN;
     }
   }
 
@@ -152,8 +155,9 @@ export class LogReader {
           if (s.done) continue;
           const t = (s.batch[s.idx] as TimedRecord).t;
           const key = Number.isNaN(t) ? s.lastT : t;
-          // Ties go to the earlier argument: `syslog.1 syslog` keeps the rotated file's lines first.
-          if (best === undefined || key < bestT) {
+          // Equal times (one-second stamps) go to the input that started earlier, so the seconds a
+          // rotated set shares at its seams keep their order; then to the earlier argument.
+          if (best === undefined || key < bestT || (key === bestT && s.startT < best.startT)) {
             best = s;
             bestT = key;
           }
