@@ -60,7 +60,7 @@ export class MppeEncryptor {
     const d = this.d;
     d.ccount = (d.ccount + 1) % CCOUNT_SPACE;
     let bits = BIT_ENCRYPTED;
-    if (!d.opts.stateless || (d.ccount & 0xff) === 0xff || this.flushNext) {
+    if (d.opts.stateless || (d.ccount & 0xff) === 0xff || this.flushNext) {
       d.rekey();
       bits |= BIT_FLUSHED;
       this.flushNext = false;

@@ -44,6 +44,8 @@ export interface PppClientOptions {
   maxConfigure: number;
   /** How long to wait for the server's CHAP Challenge / Success after LCP is up. */
   authTimeoutMs: number;
+  /** false: stay silent in the authentication phase (gre/mtu probes only need LCP up). */
+  authenticate?: boolean;
   now: () => number;
   random: (bytes: number) => Buffer;
 }
@@ -303,7 +305,7 @@ export class PppClient {
       const auth = this.lcpPolicy.peer.auth;
       if (!auth) return this.startNetwork(); // server asked for no authentication
       this.phase = 'auth';
-      this.authDeadline = now + this.opts.authTimeoutMs;
+      if (this.opts.authenticate !== false) this.authDeadline = now + this.opts.authTimeoutMs;
     } else if (proto === PPP.CCP) {
       const ours = this.ccpPolicy.acked;
       if (this.opts.mppe && ours && this.hashHash && this.ntResponse) {
@@ -336,7 +338,7 @@ export class PppClient {
   }
 
   private onChap(info: Buffer): void {
-    if (this.phase !== 'auth') return;
+    if (this.phase !== 'auth' || this.opts.authenticate === false) return;
     const d = decodeCp('chap', info);
     if (!d.ok) return this.emit({ type: 'warning', message: describeError(d.error) });
     const { code, id, data } = d.value;

@@ -5,6 +5,9 @@
 import type { Event, ProbeCheck } from '../events/index.js';
 import { controlProbe } from './control.js';
 import { ldapProbe } from './ldap.js';
+import { greProbe } from './gre.js';
+import { loginProbe } from './login.js';
+import { mtuProbe } from './mtu.js';
 import { radiusProbe } from './radius.js';
 import { tcpProbe } from './tcp.js';
 import {
@@ -20,7 +23,15 @@ export * from './types.js';
 export { MemoryStateStore, FileStateStore, defaultStateFile } from './state.js';
 
 /** Registered probes, in layer order. Add a probe: import it and add one entry here. */
-export const PROBES: readonly Probe[] = [tcpProbe, controlProbe, radiusProbe, ldapProbe];
+export const PROBES: readonly Probe[] = [
+  tcpProbe,
+  controlProbe,
+  greProbe,
+  mtuProbe,
+  loginProbe,
+  radiusProbe,
+  ldapProbe,
+];
 
 export function findProbe(name: string): Probe | undefined {
   return PROBES.find((p) => p.name === name);
