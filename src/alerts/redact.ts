@@ -8,12 +8,15 @@ const KEY_VALUE =
   /\b(password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|authorization|cookie|user-password|chap-password|ms-chap2-response|ms-chap-challenge)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;]+)/gi;
 const CHAP_HEX = /(\[CHAP (?:Challenge|Response)[^<]*<)[0-9a-fA-F]+(>)/g;
 const CHAP_SUCCESS = /(\bS=)[0-9A-Fa-f]{40}/g;
+/** `Authorization: Bearer x` has a space before the secret. */
+const AUTH_SCHEME = /\b(authorization\s*[:=]\s*)(?:Bearer|Basic|Digest|Token)\s+[^\s,;]+/gi;
 const MPPE_KEYS = /\b(MPPE-(?:Send|Recv)-Key\s*=\s*)\S+/gi;
 
 export const REDACTED = '<redacted>';
 
 export function redactText(text: string): string {
   return text
+    .replace(AUTH_SCHEME, `$1${REDACTED}`)
     .replace(KEY_VALUE, (_m, k: string, sep: string) => `${k}${sep}${REDACTED}`)
     .replace(CHAP_HEX, `$1${REDACTED}$2`)
     .replace(CHAP_SUCCESS, `$1${REDACTED}`)
