@@ -61,20 +61,20 @@ export class LogPipeline {
       this.tracker.apply(rec, family, {}, []);
       return [];
     }
-    const events = (match.events ?? []).map((d, i) => this.stamp(rec, d, i));
+    const events = (match.events ?? []).map((d, i) => this.stamp(rec, d, i, match.redact));
     if (family !== 'other') this.tracker.apply(rec, family, match, events);
     this.events += events.length;
     return events;
   }
 
-  private stamp(rec: LogRecord, d: EventDraft, index: number): Event {
+  private stamp(rec: LogRecord, d: EventDraft, index: number, redact?: (raw: string) => string): Event {
     const ev = {
       ...d,
       id: index === 0 ? `${rec.file}:${rec.line}` : `${rec.file}:${rec.line}#${index}`,
       ts: rec.ts ?? this.lastTs ?? EPOCH,
       host: this.tracker.hostOf(rec),
       source: { file: rec.file, line: rec.line },
-      raw: rec.raw,
+      raw: redact ? redact(rec.raw) : rec.raw,
     } as Event;
     return ev;
   }

@@ -40,6 +40,9 @@ interface Open {
   authFailed: boolean;
   backendTimeout: boolean;
   lastSeq: number;
+  /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
+  confReqs: number;
+  rcvd: boolean;
   endTsMs?: number;
 }
 
@@ -81,25 +84,30 @@ export class SessionTracker {
   }
 
   private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[]): void {
-    const key = rec.pid !== undefined ? `${host}|${rec.pid}` : `${host}|file:${rec.file}`;
+    const key =
+      match.sessionKey !== undefined
+        ? `${host}|${match.sessionKey}`
+        : rec.pid !== undefined
+          ? `${host}|${rec.pid}`
+          : `${host}|file:${rec.file}`;
     const hints = match.hints ?? [];
     let o = this.open.get(key);
     const begins = hints.some((x) => x.h === 'ppp.begin');
     if (begins && o) {
       const isStartLine = events.some((e) => e.kind === 'ppp.start');
       // "pppd X started" on a live pid = pid reuse; "using channel" only starts anew after a link.
-      if (isStartLine || o.terminated || o.tty !== undefined) {
+      if (isStartLine || o.terminated || o.tty !== undefined || match.sessionKey !== undefined) {
         this.close(o, rec, events, o.terminated ? undefined : 'unknown');
         o = undefined;
       }
     }
-    if (!o) o = this.create(key, rec, host);
+    if (!o) o = this.create(key, rec, host, match.sessionKey === undefined);
     for (const x of hints) this.applyHint(o, x, rec);
     this.recordMatch(o, rec, match, events);
     if (hints.some((x) => x.h === 'ppp.exit')) this.close(o, rec, events);
   }
 
-  private create(key: string, rec: LogRecord, host: string): Open {
+  private create(key: string, rec: LogRecord, host: string, pidIsPppd: boolean): Open {
     if (this.open.size >= MAX_OPEN) this.evictOldest();
     const s: Session = {
       id: `${host}:${rec.pid ?? 0}:${rec.file}:${rec.line}`,
@@ -109,7 +117,7 @@ export class SessionTracker {
       evidence: [],
       eventIds: [],
     };
-    if (rec.pid !== undefined) s.pppdPid = rec.pid;
+    if (rec.pid !== undefined && pidIsPppd) s.pppdPid = rec.pid;
     if (rec.ts !== undefined) s.start = rec.ts;
     const o: Open = {
       key,
@@ -124,9 +132,11 @@ export class SessionTracker {
       authFailed: false,
       backendTimeout: false,
       lastSeq: this.seq,
+      confReqs: 0,
+      rcvd: false,
     };
     this.open.set(key, o);
-    if (rec.pid !== undefined) {
+    if (rec.pid !== undefined && pidIsPppd) {
       const link = this.ctrl.claimForPppd(host, rec.pid, tsMs(rec.ts));
       if (link) this.linkCtrl(o, link.ctrl, link.guessed);
     }
@@ -209,6 +219,12 @@ export class SessionTracker {
           }
         }
         break;
+      case 'lcp.confreq':
+        o.confReqs++;
+        break;
+      case 'rcvd':
+        o.rcvd = true;
+        break;
       case 'ppp.terminated':
         o.terminated = true;
         if (rec.ts !== undefined) s.end = rec.ts;
@@ -225,7 +241,8 @@ export class SessionTracker {
     o.lastSeq = this.seq;
     if (match.cause !== undefined) o.causes.push(match.cause);
     const keep = match.evidence === true || match.cause !== undefined || events.length > 0;
-    if (keep && s.evidence.length < MAX_EVIDENCE) s.evidence.push(rec.raw);
+    if (keep && s.evidence.length < MAX_EVIDENCE)
+      s.evidence.push(match.redact ? match.redact(rec.raw) : rec.raw);
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       if (ev === undefined) continue;
@@ -268,7 +285,11 @@ export class SessionTracker {
       this.ctrl.launcherSeen(host, rec.pid);
       return;
     }
-    const c = this.ctrl.touch(host, rec.pid, tsMs(rec.ts));
+    // Only a line that starts or drives a call creates pptpctrl state; the rest (chatter, the exit
+    // lines after the state was dropped) must not leave entries behind.
+    const creates = hints.some((x) => x.h === 'peer' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap');
+    const c = creates ? this.ctrl.touch(host, rec.pid, tsMs(rec.ts)) : this.ctrl.get(host, rec.pid);
+    if (!c) return;
     for (const x of hints) {
       switch (x.h) {
         case 'peer':
@@ -334,6 +355,14 @@ export class SessionTracker {
     const s = o.s;
     if (s.end === undefined && rec?.ts !== undefined) s.end = rec.ts;
     s.cause = force && fallback ? fallback : (o.causes[0] ?? fallback ?? 'unknown');
+    // With debug on we can see that pppd's LCP Configure-Requests were never answered: whoever hung
+    // up (usually the client giving up), the reason is that GRE does not get through.
+    if (
+      o.confReqs >= 2 &&
+      !o.rcvd &&
+      (s.cause === 'user_disconnect' || s.cause === 'ctrl_closed' || s.cause === 'unknown')
+    )
+      s.cause = 'lcp_timeout';
     this.finalize(o);
     if (rec && events) {
       const ev = {

@@ -3,11 +3,23 @@
  * lookup on the record's program tag, so the hot path never tries the patterns of other programs.
  */
 import type { LogRecord } from '../record.js';
+import { accelPpp } from './accel-ppp.js';
+import { freeradius } from './freeradius.js';
+import { networkManager, nmPptp } from './networkmanager.js';
 import { pppd } from './pppd.js';
+import { pptpClient } from './pptp-client.js';
 import { pptpd } from './pptpd.js';
 import type { Classifier, Match } from './types.js';
 
-export const CLASSIFIERS: readonly Classifier[] = [pppd, pptpd];
+export const CLASSIFIERS: readonly Classifier[] = [
+  pppd,
+  pptpd,
+  pptpClient,
+  freeradius,
+  accelPpp,
+  nmPptp,
+  networkManager,
+];
 
 const BY_PROGRAM = new Map<string, Classifier>();
 for (const c of CLASSIFIERS) for (const p of c.programs) BY_PROGRAM.set(p, c);
@@ -30,6 +42,7 @@ export function classifyRecord(rec: LogRecord): { family?: Family; match?: Match
   const match = classifier.classify(rec.message, rec);
   if (classifier === pppd) return { family: 'pppd', match };
   if (classifier === pptpd) return { family: 'pptpd', match };
+  if (classifier.family === 'pppd') return { family: 'pppd', match };
   if (match === undefined && classifier.pppdFallback === true) {
     // Router firmwares log pppd under another tag (e.g. `pptp[`): if it reads as pppd, it is pppd.
     const asPppd = pppd.classify(rec.message, rec);

@@ -73,17 +73,26 @@ function lcpTermCause(reason: string | undefined): EndCause {
 }
 
 function pluginTransport(name: string): Transport | undefined {
+  // NetworkManager-pptp's pppd plugin: a PPTP client session.
+  if (/nm-pptp/.test(name)) return 'pptp';
   if (/pppoe/.test(name)) return 'pppoe';
   if (/l2tp/.test(name)) return 'l2tp';
   if (/pptp/.test(name)) return 'pptp';
   return undefined;
 }
 
+const SENT_CONFREQ: Match = { hints: [{ h: 'lcp.confreq' }] };
+const RCVD: Match = { hints: [{ h: 'rcvd' }] };
+
 function debugDump(m: string): Match {
-  // Only CHAP/PAP lines carry anything we keep; everything else in a dump is known noise.
+  const sent = m.charCodeAt(0) === 115; // 's'
+  // Only CHAP/PAP lines carry anything we keep; of the rest we note LCP ConfReqs sent and that
+  // anything came back (an unanswered LCP means GRE does not get through: see sessions.ts).
   const c = m.charCodeAt(6); // "sent [C" / "rcvd [P"
-  if (c !== 67 /* C */ && c !== 80 /* P */) return KNOWN;
-  const sent = m.startsWith('sent');
+  if (c !== 67 /* C */ && c !== 80 /* P */) {
+    if (!sent) return RCVD;
+    return m.startsWith('sent [LCP ConfReq') ? SENT_CONFREQ : KNOWN;
+  }
   const chap = CHAP_NAME.exec(m);
   if (chap)
     return {
@@ -102,7 +111,7 @@ function debugDump(m: string): Match {
     };
   if (sent && m.startsWith('sent [CHAP Challenge')) return { hints: [{ h: 'role', role: 'server' }] };
   if (/\[CHAP Failure .*E=691/.test(m)) return { evidence: true };
-  return KNOWN;
+  return sent ? KNOWN : RCVD;
 }
 
 function classifyPppd(m: string): Match | undefined {
@@ -218,7 +227,15 @@ function classifyPppd(m: string): Match | undefined {
         };
       if (m.startsWith('Plugin ')) {
         const r = PLUGIN.exec(m);
-        const t = r ? pluginTransport(r[1] ?? '') : undefined;
+        const name = r?.[1] ?? '';
+        const t = pluginTransport(name);
+        if (t && /nm-pptp/.test(name))
+          return {
+            hints: [
+              { h: 'transport', transport: t },
+              { h: 'role', role: 'client' },
+            ],
+          };
         return t ? { hints: [{ h: 'transport', transport: t }] } : KNOWN;
       }
       if (m.startsWith('PPP session is ') || m.startsWith('PPPoE plugin'))
@@ -340,7 +357,38 @@ function childOrIp(m: string): Match {
   return KNOWN;
 }
 
+// pam_unix (Linux-PAM modules/pam_unix/support.c): "authentication failure; logname= uid=0 euid=0
+// tty=ppp ruser= rhost=  user=bob" when pppd runs with `login` (auth.log lines under pppd's tag).
+const PAM_FAIL = /^pam_unix\(ppp:auth\): authentication failure;.*\buser=(\S+)/;
+// auth.c plogin(): notice("user %s logged in on tty %s intf %s", user, devnam, ifname)
+const LOGGED_IN = /^user (\S+) logged in/;
+
 function classifyRest(m: string): Match | undefined {
+  if (m.startsWith('pam_unix(ppp:')) {
+    const r = PAM_FAIL.exec(m);
+    if (r) {
+      const user = r[1] ?? '';
+      return {
+        events: [
+          draft('auth.fail', { user, reason: 'bad_password', method: 'PAP/login' }, 'warning', { user }),
+        ],
+        hints: [
+          { h: 'user', user },
+          { h: 'role', role: 'server' },
+        ],
+        cause: 'auth_failed',
+      };
+    }
+    return KNOWN;
+  }
+  if (m.startsWith('user ')) {
+    const r = LOGGED_IN.exec(m);
+    if (r)
+      return {
+        events: [draft('auth.ok', { user: r[1], method: 'login' }, 'info', { user: r[1] })],
+        hints: [{ h: 'user', user: r[1] ?? '' }],
+      };
+  }
   // main.c reap_kids(): "Waiting for %d child processes..." then one "  script %s, pid %d" each.
   if (m.startsWith('  script ')) return KNOWN;
   if (m === 'Exit.') return { hints: [{ h: 'ppp.exit' }], evidence: true };

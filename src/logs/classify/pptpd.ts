@@ -28,7 +28,13 @@ function ctrl(m: string): Match | undefined {
         hints: [{ h: 'peer', peer: r[1] ?? '' }],
       };
     r = CTRL_FINISHED.exec(m);
-    if (r) return { events: [draft('pptp.ctrl.close', {}, 'info', { peer: r[1] })], evidence: true };
+    // LOG_INFO, so present without pptpd debug (unlike "Exiting now"): the pptpctrl is done.
+    if (r)
+      return {
+        events: [draft('pptp.ctrl.close', {}, 'info', { peer: r[1] })],
+        hints: [{ h: 'ctrl.exit' }],
+        evidence: true,
+      };
   }
   if (m.startsWith('CTRL: Reaping child')) {
     const r = REAPING.exec(m);

@@ -45,6 +45,10 @@ export type Hint =
   | { h: 'seconds'; seconds: number }
   | { h: 'bytes'; sent: number; received: number }
   | { h: 'role'; role: SessionRole }
+  /** Debug dump: pppd sent an LCP Configure-Request. */
+  | { h: 'lcp.confreq' }
+  /** Debug dump: pppd received a packet (any protocol): the link carries traffic from the peer. */
+  | { h: 'rcvd' }
   | { h: 'transport'; transport: Transport }
   | { h: 'user'; user: string }
   | { h: 'peer'; peer: string }
@@ -66,6 +70,13 @@ export interface Match {
   cause?: EndCause;
   /** Keep the line as session evidence even if it makes no event (default: only lines with events/causes). */
   evidence?: boolean;
+  /**
+   * Session key for programs that serve many sessions from one process (accel-ppp: the interface).
+   * Without it, pppd lines are keyed by host + pid.
+   */
+  sessionKey?: string;
+  /** Rewrites the raw line before it is stored anywhere (a password some daemons log). */
+  redact?: (raw: string) => string;
 }
 
 /** A known-but-uninteresting line (debug packet dumps etc.): counted as classified, nothing else. */
@@ -80,4 +91,6 @@ export interface Classifier {
   classify(message: string, rec: LogRecord): Match | undefined;
   /** Lines this classifier does not know are tried as pppd lines (firmwares that tag pppd otherwise). */
   pppdFallback?: boolean;
+  /** Its lines feed pppd-style sessions (accel-ppp) rather than only events. */
+  family?: 'pppd';
 }

@@ -39,6 +39,10 @@ export class CtrlLinks {
     return c;
   }
 
+  get(host: string, pid: number): CtrlState | undefined {
+    return this.states.get(`${host}|${pid}`);
+  }
+
   launching(c: CtrlState, ms: number | undefined): void {
     c.launchingMs = ms;
     const list = this.pending.get(c.host) ?? [];
