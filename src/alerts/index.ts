@@ -8,3 +8,4 @@ export { CronWindow } from './schedule.js';
 export { DEFAULT_INHIBIT_RULES } from './defaults.js';
 export { fingerprint } from './fingerprint.js';
 export { redactText, redactRecord, REDACTED } from './redact.js';
+export { AlertPersistence, toAlertRecord, type LoadReport } from './persist.js';

@@ -145,7 +145,7 @@ export class AlertManager {
       receivers: chain[0] ? [chain[0].receiver] : [],
       step: 1,
       severity: a.severity,
-      members: a.fingerprint,
+      members: '',
       seq: 0,
     });
   }
