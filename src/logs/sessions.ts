@@ -38,6 +38,7 @@ interface Open {
   tty?: string;
   file: string;
   authFailed: boolean;
+  authOk: boolean;
   backendTimeout: boolean;
   lastSeq: number;
   /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
@@ -130,6 +131,7 @@ export class SessionTracker {
       peerFromCalling: false,
       ctrlGuessed: false,
       authFailed: false,
+      authOk: false,
       backendTimeout: false,
       lastSeq: this.seq,
       confReqs: 0,
@@ -247,6 +249,16 @@ export class SessionTracker {
       const ev = events[i];
       if (ev === undefined) continue;
       if (ev.kind === 'auth.backend.timeout') o.backendTimeout = true;
+      if (ev.kind === 'auth.ok') {
+        // pppd 2.5 says "Peer X authenticated with CHAP" and then "peer from calling number ...
+        // authorized" for the same login: one login, one event.
+        if (o.authOk) {
+          events.splice(i, 1);
+          i--;
+          continue;
+        }
+        o.authOk = true;
+      }
       if (ev.kind === 'auth.fail') {
         // pppd logs one attempt twice (e.g. "No CHAP secret found ..." then "Peer X failed CHAP
         // authentication"): the first line has the precise reason, the second would double-count.
