@@ -375,7 +375,11 @@ export class PostgresStore extends PgRecords implements Store {
     });
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }
