@@ -39,6 +39,8 @@ interface Open {
   file: string;
   authFailed: boolean;
   authOk: boolean;
+  /** Saw "pppd ... started" (a second one on the same pid is a new process). */
+  started: boolean;
   backendTimeout: boolean;
   lastSeq: number;
   /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
@@ -97,12 +99,19 @@ export class SessionTracker {
     if (begins && o) {
       const isStartLine = events.some((e) => e.kind === 'ppp.start');
       // "pppd X started" on a live pid = pid reuse; "using channel" only starts anew after a link.
-      if (isStartLine || o.terminated || o.tty !== undefined || match.sessionKey !== undefined) {
+      // Plugin lines ("Plugin radius.so loaded.") come before "pppd ... started": same process.
+      if (
+        (isStartLine && o.started) ||
+        o.terminated ||
+        o.tty !== undefined ||
+        match.sessionKey !== undefined
+      ) {
         this.close(o, rec, events, o.terminated ? undefined : 'unknown');
         o = undefined;
       }
     }
     if (!o) o = this.create(key, rec, host, match.sessionKey === undefined);
+    if (begins && events.some((e) => e.kind === 'ppp.start')) o.started = true;
     for (const x of hints) this.applyHint(o, x, rec);
     this.recordMatch(o, rec, match, events);
     if (hints.some((x) => x.h === 'ppp.exit')) this.close(o, rec, events);
@@ -132,6 +141,7 @@ export class SessionTracker {
       ctrlGuessed: false,
       authFailed: false,
       authOk: false,
+      started: false,
       backendTimeout: false,
       lastSeq: this.seq,
       confReqs: 0,
@@ -214,11 +224,10 @@ export class SessionTracker {
         }
         break;
       case 'transport':
-        if (!o.transportKnown || x.transport !== 'pptp') {
-          if (!(o.ctrl && x.transport !== 'pptp')) {
-            s.transport = x.transport;
-            o.transportKnown = true;
-          }
+        // The first explicit sign wins (a plugin line comes before the Connect line it explains).
+        if (!o.transportKnown) {
+          s.transport = x.transport;
+          o.transportKnown = true;
         }
         break;
       case 'lcp.confreq':

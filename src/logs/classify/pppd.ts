@@ -254,6 +254,8 @@ function classifyPppd(m: string): Match | undefined {
           // A pty is what pptpd (and xl2tpd) hand pppd; a real tty is a modem/serial line; a bare
           // interface name is the PPPoE plugin's device (plugins/pppoe/plugin.c sets ppp_devname).
           if (/^\/dev\/tty[A-Z]/.test(tty)) hints.push({ h: 'transport', transport: 'serial' });
+          // The accel-pptp plugin (pptp.so, routers) names the server address as the device.
+          else if (/^\d+\.\d+\.\d+\.\d+$/.test(tty)) hints.push({ h: 'transport', transport: 'pptp' });
           else if (!tty.startsWith('/dev/')) hints.push({ h: 'transport', transport: 'pppoe' });
           return {
             events: [draft('ppp.link.up', { iface: r[1], tty })],
