@@ -17,6 +17,8 @@ interface GroupState {
   warnSince?: number;
   critSince?: number;
   firing: Level;
+  /** Value or evidence changed since the last transition (a refresh is due on tick). */
+  dirty: boolean;
   value?: number;
   evidence: Evidence[];
 }
@@ -30,6 +32,7 @@ export interface LevelRule {
 
 export class GroupLevels {
   private readonly groups = new Map<string, GroupState>();
+  private readonly firingKeys = new Set<string>();
 
   constructor(
     private readonly rule: LevelRule,
@@ -53,7 +56,7 @@ export class GroupLevels {
     let g = this.groups.get(key);
     if (g === undefined) {
       if (level === undefined && evidence === undefined) return;
-      g = { labels, firing: undefined, evidence: [] };
+      g = { labels, firing: undefined, dirty: false, evidence: [] };
       this.makeRoom();
       this.groups.set(key, g);
     }
@@ -61,7 +64,11 @@ export class GroupLevels {
       g.evidence.push(evidence);
       if (g.evidence.length > EVIDENCE_PER_GROUP) g.evidence.shift();
     }
-    if (value !== undefined) g.value = value;
+    if (value !== undefined && value !== g.value) {
+      g.value = value;
+      g.dirty = true;
+    }
+    if (evidence !== undefined) g.dirty = true;
     if (level === undefined) {
       g.warnSince = g.critSince = undefined;
     } else {
@@ -72,11 +79,22 @@ export class GroupLevels {
     this.settle(key, g, nowMs, out);
   }
 
-  /** Re-checks sustain timers (a level that has now held long enough fires without a new event). */
+  /**
+   * Re-checks sustain timers (a level that has now held long enough fires without a new event), and
+   * refreshes firing alerts whose value or evidence moved, at most once per tick: the notification
+   * sent after group wait then says "30 sessions", not the 11 at the crossing.
+   */
   tick(nowMs: number, out: RuleTransition[]): void {
-    if (this.rule.forMs === 0) return;
-    for (const [key, g] of this.groups) {
-      if (g.warnSince !== undefined) this.settle(key, g, nowMs, out);
+    if (this.rule.forMs > 0) {
+      for (const [key, g] of this.groups) {
+        if (g.warnSince !== undefined) this.settle(key, g, nowMs, out);
+      }
+    }
+    for (const key of this.firingKeys) {
+      const g = this.groups.get(key);
+      if (g?.firing === undefined || !g.dirty) continue;
+      g.dirty = false;
+      out.push({ ...this.transition(g, g.firing, nowMs, true), refresh: true });
     }
   }
 
@@ -101,22 +119,32 @@ export class GroupLevels {
     }
     const prev = g.firing;
     g.firing = next;
+    g.dirty = false;
+    out.push(this.transition(g, next ?? prev ?? 'warning', nowMs, next !== undefined));
+    if (next === undefined) {
+      this.firingKeys.delete(key);
+      this.groups.delete(key);
+    } else this.firingKeys.add(key);
+  }
+
+  private transition(
+    g: GroupState,
+    severity: 'warning' | 'critical',
+    nowMs: number,
+    firing: boolean,
+  ): RuleTransition {
     const labels = { ...this.rule.labels, ...g.labels, alertname: this.rule.name };
     const t: RuleTransition = {
       rule: this.rule.name,
       labels,
-      status: next === undefined ? 'resolved' : 'firing',
-      severity: next ?? prev ?? 'warning',
+      status: firing ? 'firing' : 'resolved',
+      severity,
       atMs: nowMs,
       summary: renderSummary(this.rule.summary ?? this.rule.name, labels, g.value),
       evidence: [...g.evidence],
     };
     if (g.value !== undefined) t.value = g.value;
-    out.push(t);
-    if (next === undefined) {
-      g.evidence = [];
-      this.groups.delete(key);
-    }
+    return t;
   }
 
   private makeRoom(): void {

@@ -30,6 +30,8 @@ export interface RuleTransition {
   value?: number;
   summary: string;
   evidence: Evidence[];
+  /** Same level as before, newer value/evidence (sent at most once per tick while firing). */
+  refresh?: boolean;
 }
 
 export function toEvidence(ev: Event): Evidence {

@@ -8,7 +8,9 @@ import { MIN, SEC, T0, ev } from './events.js';
 function engine(yaml: string): RuleEngine {
   return new RuleEngine(parseRulesText(`rules:\n${yaml}`));
 }
-const brief = (ts: RuleTransition[]) => ts.map((t) => `${t.status}:${t.severity}:${t.rule}`);
+/** Level changes only (refreshes of a firing alert's value are not transitions). */
+const brief = (ts: RuleTransition[]) =>
+  ts.filter((t) => !t.refresh).map((t) => `${t.status}:${t.severity}:${t.rule}`);
 
 test('duplicate rule names are refused', () => {
   assert.throws(
@@ -28,17 +30,17 @@ test('threshold with for: fires only after the level held, escalates, and resolv
     e.ingest(ev('sys.sample', at, { cpuPct: cpu, memPct: 1, diskPct: 1, load1: 0 }));
   assert.deepEqual(s(0, 85), []);
   assert.deepEqual(s(60 * SEC, 90), []);
-  assert.deepEqual(e.tick(T0 + 119 * SEC), [], 'not yet 2m');
+  assert.deepEqual(brief(e.tick(T0 + 119 * SEC)), [], 'not yet 2m');
   const fired = e.tick(T0 + 120 * SEC);
   assert.deepEqual(brief(fired), ['firing:warning:cpu']);
   assert.equal(fired[0]?.summary, 'CPU 90% on vpn1');
   assert.deepEqual(fired[0]?.labels, { host: 'vpn1', alertname: 'cpu' });
   // A dip below resets the sustain: a transient spike never pages.
   assert.deepEqual(s(130 * SEC, 97), []);
-  assert.deepEqual(e.tick(T0 + 249 * SEC), [], 'critical pending its own 2m');
+  assert.deepEqual(brief(e.tick(T0 + 249 * SEC)), [], 'critical pending its own 2m');
   assert.deepEqual(brief(e.tick(T0 + 250 * SEC)), ['firing:critical:cpu']);
   assert.deepEqual(brief(s(260 * SEC, 10)), ['resolved:critical:cpu']);
-  assert.deepEqual(e.tick(T0 + 600 * SEC), []);
+  assert.deepEqual(brief(e.tick(T0 + 600 * SEC)), []);
 });
 
 test('threshold mode increase: counter rises alert, counter resets do not', () => {
@@ -86,7 +88,15 @@ test('rate per peer over a sliding 1m window: warning, critical, decay to resolv
   const burst: RuleTransition[] = [];
   for (let i = 0; i < 40; i++) burst.push(...fail(5000 + i, '198.51.100.7'));
   assert.deepEqual(brief(burst), ['firing:critical:af']);
-  assert.deepEqual(e.tick(T0 + 50 * SEC), [], 'still inside the window');
+  assert.deepEqual(fail(6000, '198.51.100.7'), [], 'a 52nd failure changes no level');
+  const refresh = e.tick(T0 + 50 * SEC);
+  assert.deepEqual(brief(refresh), [], 'still inside the window');
+  assert.deepEqual(
+    refresh.map((t) => [t.refresh, t.value]),
+    [[true, 52]],
+    'a firing alert is refreshed with its newest count once per tick',
+  );
+  assert.deepEqual(e.tick(T0 + 51 * SEC), [], 'nothing moved: no refresh');
   const later = e.tick(T0 + 2 * MIN);
   assert.deepEqual(brief(later), ['resolved:critical:af'], 'the window emptied: resolved');
 });
@@ -104,10 +114,10 @@ test('absence: no successful probe of a target for 2m fires and a success clears
         { raw: ok ? 'ok' : 'lcp timeout' },
       ),
     );
-  assert.deepEqual(e.tick(T0 + 10 * MIN), [], 'an unknown target cannot be missing');
+  assert.deepEqual(brief(e.tick(T0 + 10 * MIN)), [], 'an unknown target cannot be missing');
   assert.deepEqual(probe(0, true), []);
   assert.deepEqual(probe(60 * SEC, false), []);
-  assert.deepEqual(e.tick(T0 + 119 * SEC), []);
+  assert.deepEqual(brief(e.tick(T0 + 119 * SEC)), []);
   const fired = e.tick(T0 + 120 * SEC);
   assert.deepEqual(brief(fired), ['firing:critical:silent']);
   assert.equal(fired[0]?.evidence[0]?.stage, 'lcp', 'the failing stage is evidence');
@@ -141,7 +151,7 @@ test('state: process down is immediately critical; one-shot events clear after c
   ]);
   const c = e.ingest(ev('sec.config.change', 0, { file: '/etc/ppp/chap-secrets', summary: '+1 line' }));
   assert.deepEqual(c[0]?.labels.file, '/etc/ppp/chap-secrets');
-  assert.deepEqual(e.tick(T0 + 29 * MIN), []);
+  assert.deepEqual(brief(e.tick(T0 + 29 * MIN)), []);
   assert.deepEqual(brief(e.tick(T0 + 30 * MIN)), ['resolved:warning:cfg']);
 });
 
@@ -181,7 +191,7 @@ test('baseline: silent without 5 days of history, then a drop of 3 sigma alerts'
     closeSessions(e, start + HOUR, n, `d${d}`);
   });
   openSessions(e, 0, 100, 'today');
-  assert.deepEqual(e.tick(T0 + MIN), [], 'normal load');
+  assert.deepEqual(brief(e.tick(T0 + MIN)), [], 'normal load');
   const drop = closeSessions(e, 2 * MIN, 70, 'today');
   // Same hour of the last 6 days: mean 100.2, sd 2.9; 3 sigma is 8.8 sessions, so 91 is the first
   // count that fires (92 does not).
@@ -228,7 +238,7 @@ test('per-user limits: concurrent sessions and sessions far longer than the user
     );
   }
   openSessions(e, 60 * MIN, 1, 'bobx', () => 'bob');
-  assert.deepEqual(e.tick(T0 + 159 * MIN), []);
+  assert.deepEqual(brief(e.tick(T0 + 159 * MIN)), []);
   const long = e.tick(T0 + 161 * MIN);
   assert.deepEqual(brief(long), ['firing:warning:long']);
   assert.equal(long[0]?.labels.session, 'bobx-0');
