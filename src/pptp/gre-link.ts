@@ -36,11 +36,13 @@ export class GreLink {
     return encodeGre({ callId: this.peerCallId, ack: this.lastIn, payload: Buffer.alloc(0) });
   }
 
-  /** Returns the PPP payload to deliver, an empty buffer for ack-only packets, or a decode error. */
-  unwrap(packet: Buffer): Decoded<Buffer> {
+  /** The PPP payload to deliver, an empty buffer for ack-only packets, null to ignore, or an error. */
+  unwrap(packet: Buffer): Decoded<Buffer | null> {
     const d = decodeGre(packet);
     if (!d.ok) return d;
     const g = d.value;
+    // Our own packets, looped back when the server is on this host (tests on 127.0.0.1): ignore.
+    if (g.callId === this.peerCallId && g.callId !== this.ourCallId) return ok(null);
     if (g.callId !== this.ourCallId) return fail('gre', `call ID ${g.callId}, expected ${this.ourCallId}`, 6);
     this.received++;
     if (g.seq === undefined) return ok(Buffer.alloc(0));

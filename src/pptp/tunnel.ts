@@ -57,6 +57,7 @@ export class PptpTunnel {
         if (this.greErrors.length < 8) this.greErrors.push(describeError(d.error));
         return;
       }
+      if (d.value === null) return;
       this.greReceived++;
       if (d.value.length > 0) this.ppp.input(d.value);
     };

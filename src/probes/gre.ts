@@ -2,7 +2,8 @@
  * `gre` probe: control connection, OCRQ/OCRP (call IDs, result), then our LCP Configure-Request over
  * enhanced GRE and the server's LCP back. LCP reaching Opened needs both directions (our request acked,
  * theirs acked by us), so it proves the GRE path both ways. Control OK with no GRE at all from the
- * server is `gre_blocked`; GRE from the server without an answer to ours is `gre_one_way`.
+ * server is `gre_blocked`; only invalid GRE (wrong call ID, not enhanced GRE) is `gre_invalid`; GRE
+ * from the server without an answer to ours is `gre_one_way`.
  * Never authenticates: it terminates LCP right after it opens (pppd logs "LCP terminated by peer").
  */
 import { type PptpTunnel } from '../pptp/tunnel.js';
@@ -41,6 +42,11 @@ async function runGre(ctx: ProbeContext): Promise<ProbeOutcome> {
     return outcome(ctx, result);
   }
   const ms = ctx.now() - t0;
+  if (tun.greReceived === 0 && tun.greErrors.length > 0) {
+    // Something answers with GRE, but nothing valid for our call: a NAT rewriting call IDs, or not PPTP.
+    const detail = `GRE arrives but none is valid PPTP GRE for our call: ${tun.greErrors[0]}`;
+    return outcome(ctx, failed('gre', ms, 'gre', 'gre_invalid', detail, fields));
+  }
   if (tun.greReceived === 0)
     return outcome(ctx, failed('gre', ms, 'gre', 'gre_blocked', GRE_BLOCKED_DETAIL, fields));
   if (ev?.type === 'failed')

@@ -68,7 +68,10 @@ test('GreLink: acks what it received, drops reordered packets, checks the call I
   const first = decodeGre(link.wrap(Buffer.from('x')));
   assert.ok(first.ok && first.value.seq === 0 && first.value.ack === undefined && first.value.callId === 77);
   const got = link.unwrap(encodeGre({ callId: 5, seq: 10, payload: Buffer.from('y') }));
-  assert.ok(got.ok && got.value.toString() === 'y');
+  assert.ok(got.ok && got.value?.toString() === 'y');
+  // Our own packet looped back (server on this host): ignored, not an error, not counted.
+  const own = link.unwrap(encodeGre({ callId: 77, seq: 3, payload: Buffer.from('o') }));
+  assert.ok(own.ok && own.value === null);
   assert.equal(link.unwrap(encodeGre({ callId: 5, seq: 9, payload: Buffer.from('z') })).ok, false);
   assert.equal(link.unwrap(encodeGre({ callId: 6, seq: 11, payload: Buffer.from('z') })).ok, false);
   const ack = decodeGre(link.ackOnly() ?? Buffer.alloc(0));
