@@ -49,7 +49,7 @@ interface Open {
   endTsMs?: number;
 }
 
-export type PppFamily = 'pppd' | 'pptpd';
+export type PppFamily = 'pppd' | 'pptpd' | 'keyed';
 
 function tsMs(ts: string | undefined): number | undefined {
   if (ts === undefined) return undefined;
@@ -82,7 +82,7 @@ export class SessionTracker {
     this.seq++;
     const host = this.hostOf(rec);
     if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
-    else this.applyPppd(rec, host, match, events);
+    else if (family === 'pppd' || match.sessionKey !== undefined) this.applyPppd(rec, host, match, events);
     this.expireTerminated(rec);
   }
 

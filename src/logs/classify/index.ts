@@ -25,7 +25,7 @@ const BY_PROGRAM = new Map<string, Classifier>();
 for (const c of CLASSIFIERS) for (const p of c.programs) BY_PROGRAM.set(p, c);
 
 /** Which correlation a record feeds: pppd sessions, pptpd control links, or events only. */
-export type Family = 'pppd' | 'pptpd' | 'other';
+export type Family = 'pppd' | 'pptpd' | 'keyed' | 'other';
 
 /** The classifier responsible for a record's program tag, if any (program tags compare lower-case). */
 export function classifierFor(program: string | undefined): Classifier | undefined {
@@ -42,7 +42,8 @@ export function classifyRecord(rec: LogRecord): { family?: Family; match?: Match
   const match = classifier.classify(rec.message, rec);
   if (classifier === pppd) return { family: 'pppd', match };
   if (classifier === pptpd) return { family: 'pptpd', match };
-  if (classifier.family === 'pppd') return { family: 'pppd', match };
+  // accel-ppp: pppd-style sessions, but keyed by what the line names (interface), never by pid.
+  if (classifier.family === 'pppd') return { family: 'keyed', match };
   if (match === undefined && classifier.pppdFallback === true) {
     // Router firmwares log pppd under another tag (e.g. `pptp[`): if it reads as pppd, it is pppd.
     const asPppd = pppd.classify(rec.message, rec);
