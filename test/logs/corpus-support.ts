@@ -23,6 +23,8 @@ export interface ExpectedCase {
   events?: ExpectedEvent[];
   sessions?: (Record<string, unknown> & { evidenceIncludes?: string[] })[];
   unclassified?: number;
+  /** `formats`: the case needs LOGS-A's line parser (formats the test adapter does not read). */
+  requires?: 'formats';
 }
 
 type Parse = (line: string, lineNo: number) => LogRecord | undefined;
@@ -92,6 +94,11 @@ async function loadFormats(): Promise<FormatsModule | null> {
     formats = null;
   }
   return formats;
+}
+
+/** Whether LOGS-A's line parser is available (and not switched off for the run). */
+export async function haveFormats(): Promise<boolean> {
+  return process.env.PPTPMON_CORPUS_ADAPTER !== '1' && (await loadFormats()) !== null;
 }
 
 export async function recordsOf(
