@@ -230,17 +230,30 @@ export class PptpControlClient {
     this.send(buildSli(peerCallId, sendAccm, recvAccm));
   }
 
-  /** Call-Clear-Request -> Call-Disconnect-Notify for our call (RFC 2637 2.12/2.13). */
-  async clearCall(callId: number): Promise<Cdn> {
+  /**
+   * Call-Clear-Request -> Call-Disconnect-Notify for our call (RFC 2637 2.12/2.13).
+   * pptpd 1.4 (pptpctrl.c) does not follow the RFC here: it logs "Made a CALL DISCONNECT RPLY packet" but
+   * never writes it, and ends the whole control connection instead (seen in the lab: no "I wrote" line,
+   * then "control connection finished"). A close right after our CCRQ therefore counts as cleared,
+   * reported as `closedByServer`; a server that neither answers nor closes still times out.
+   */
+  async clearCall(callId: number): Promise<{ cdn?: Cdn; closedByServer: boolean }> {
     const already = this.disconnects.get(callId);
-    if (already) return already;
-    const cdn = (await this.request(
-      buildCcrq(callId),
-      'ccrq',
-      `CDN for call ${callId}`,
-      (m) => m.type === CTRL.CallDisconnectNotify && m.callId === callId,
-    )) as Cdn;
-    return cdn;
+    if (already) return { cdn: already, closedByServer: false };
+    try {
+      const cdn = (await this.request(
+        buildCcrq(callId),
+        'ccrq',
+        `CDN for call ${callId}`,
+        (m) => m.type === CTRL.CallDisconnectNotify && m.callId === callId,
+      )) as Cdn;
+      return { cdn, closedByServer: false };
+    } catch (err) {
+      if (err instanceof PptpControlError && err.code === 'closed' && err.step === 'ccrq') {
+        return { closedByServer: true };
+      }
+      throw err;
+    }
   }
 
   /** StopCCRQ -> StopCCRP, then closes the socket whatever happens. */

@@ -311,3 +311,49 @@ test('control client: OCRP "Busy" is rejected with the RFC name; no hang on a cl
   await assert.rejects(c.outgoingCall(), /OCRP result 4 \(Busy\)/);
   await assert.rejects(c.stop(), (e: unknown) => e instanceof PptpControlError && e.code === 'closed');
 });
+
+test('control client: CCRQ answered by CDN, or by closing the connection as pptpd 1.4 does', async () => {
+  for (const answer of ['cdn', 'close'] as const) {
+    const port = await hostile((s, type, raw) => {
+      if (type === CTRL.StartControlConnectionRequest) s.write(sccrp);
+      if (type === CTRL.OutgoingCallRequest) {
+        s.write(
+          encodeControl({
+            type: 8,
+            callId: 40,
+            peerCallId: raw.readUInt16BE(12),
+            resultCode: 1,
+            errorCode: 0,
+            causeCode: 0,
+            connectSpeed: 0,
+            recvWindow: 1,
+            processingDelay: 0,
+            physicalChannelId: 0,
+          }),
+        );
+      }
+      if (type === CTRL.CallClearRequest) {
+        if (answer === 'close') s.destroy();
+        else
+          s.write(
+            encodeControl({
+              type: 13,
+              callId: raw.readUInt16BE(12),
+              resultCode: 4,
+              errorCode: 0,
+              causeCode: 0,
+              callStatistics: '',
+            }),
+          );
+      }
+    });
+    const c = await PptpControlClient.connect({ host: '127.0.0.1', port, timeoutMs: TIMEOUT_MS });
+    await c.start();
+    const call = await c.outgoingCall();
+    assert.equal(call.peerCallId, 40);
+    const cleared = await c.clearCall(call.callId);
+    if (answer === 'close') assert.deepEqual(cleared, { closedByServer: true });
+    else assert.equal(cleared.cdn?.resultCode, 4);
+    c.close();
+  }
+});
