@@ -117,4 +117,13 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION audit_append_only()`,
     ],
   },
+  {
+    version: 2,
+    name: 'events: dedup key includes time and kind',
+    statements: [
+      // See sqlite-schema.ts v2: `file:line` ids repeat after log rotation.
+      `DROP INDEX events_ext`,
+      `CREATE UNIQUE INDEX events_ext ON events (host, ext_id, ts_ms, kind) WHERE ext_id IS NOT NULL`,
+    ],
+  },
 ];

@@ -125,7 +125,7 @@ export class PostgresStore extends PgRecords implements Store {
     if (events.length === 0) return [];
     const rows = events.map((e, i) => eventToRow(e, i));
     // Ids are taken from the sequence first so we know each row's id in input order (RETURNING
-    // order is not guaranteed); a duplicate (host, ext_id) keeps the id it was first stored under.
+    // order is not guaranteed); a duplicate (same host, producer id, time and kind) keeps the id it was first stored under.
     const ids = (
       await this.pool.query<{ id: number }>(
         `SELECT nextval('events_id_seq') AS id FROM generate_series(1, $1)`,
@@ -136,7 +136,7 @@ export class PostgresStore extends PgRecords implements Store {
       `INSERT INTO events (id, ts_ms, kind, host, severity, session, usr, peer, ext_id, doc)
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::text[], $10::text[])
-       ON CONFLICT (host, ext_id) DO NOTHING RETURNING id`,
+       ON CONFLICT (host, ext_id, ts_ms, kind) WHERE ext_id IS NOT NULL DO NOTHING RETURNING id`,
       [
         ids,
         rows.map((r) => r.tsMs),
@@ -153,15 +153,29 @@ export class PostgresStore extends PgRecords implements Store {
     if (inserted.rowCount === rows.length) return ids.map(String);
     const got = new Set(inserted.rows.map((r) => r.id));
     const dupIdx = ids.flatMap((id, i) => (got.has(id) ? [] : [i]));
-    const dups = await this.pool.query<{ id: number; host: string; ext_id: string }>(
-      `SELECT id, host, ext_id FROM events WHERE (host, ext_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [dupIdx.map((i) => rows[i]?.host), dupIdx.map((i) => rows[i]?.externalId)],
+    const dups = await this.pool.query<{
+      id: number;
+      host: string;
+      ext_id: string;
+      ts_ms: number;
+      kind: string;
+    }>(
+      `SELECT id, host, ext_id, ts_ms, kind FROM events WHERE (host, ext_id, ts_ms, kind) IN
+         (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]))`,
+      [
+        dupIdx.map((i) => rows[i]?.host),
+        dupIdx.map((i) => rows[i]?.externalId),
+        dupIdx.map((i) => rows[i]?.tsMs),
+        dupIdx.map((i) => rows[i]?.kind),
+      ],
     );
-    const byKey = new Map(dups.rows.map((r) => [`${r.host}\u0000${r.ext_id}`, r.id]));
+    const key = (host: unknown, ext: unknown, tsMs: unknown, kind: unknown): string =>
+      `${host}\u0000${ext}\u0000${tsMs}\u0000${kind}`;
+    const byKey = new Map(dups.rows.map((r) => [key(r.host, r.ext_id, r.ts_ms, r.kind), r.id]));
     return ids.map((id, i) => {
       if (got.has(id)) return String(id);
       const r = rows[i];
-      return String(byKey.get(`${r?.host}\u0000${r?.externalId}`) ?? id);
+      return String(byKey.get(key(r?.host, r?.externalId, r?.tsMs, r?.kind)) ?? id);
     });
   }
 

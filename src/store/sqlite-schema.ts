@@ -116,4 +116,18 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       `CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END`,
     ],
   },
+  {
+    version: 2,
+    name: 'events: dedup key includes time and kind; no host index',
+    statements: [
+      // v1 deduplicated on (host, ext_id) alone, but log events carry `file:line` ids, which repeat
+      // after log rotation: a rotated syslog's line 17 is a new event. The same producer id at the
+      // same time with the same kind is the same observation (an agent resending its spool).
+      `DROP INDEX events_ext`,
+      `CREATE UNIQUE INDEX events_ext ON events (host, ext_id, ts_ms, kind) WHERE ext_id IS NOT NULL`,
+      // One SQLite store serves one host (`pptpmon run`): a host index costs every insert and
+      // selects nothing; host filters ride on the time index.
+      `DROP INDEX events_host_ts`,
+    ],
+  },
 ];

@@ -70,9 +70,11 @@ export class SqliteStore extends SqliteRecords implements Store {
     this.migrate();
     this.insertEvent = this.db.prepare(
       `INSERT INTO events (ts_ms, kind, host, severity, session, usr, peer, ext_id, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, ext_id) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, ext_id, ts_ms, kind) WHERE ext_id IS NOT NULL DO NOTHING`,
     );
-    this.findExt = this.db.prepare(`SELECT id FROM events WHERE host = ? AND ext_id = ?`);
+    this.findExt = this.db.prepare(
+      `SELECT id FROM events WHERE host = ? AND ext_id = ? AND ts_ms = ? AND kind = ?`,
+    );
   }
 
   private migrate(): void {
@@ -124,7 +126,7 @@ export class SqliteStore extends SqliteRecords implements Store {
             r.doc,
           );
           if (res.changes === 1) return String(res.lastInsertRowid);
-          const dup = this.findExt.get(r.host, r.externalId) as { id: number };
+          const dup = this.findExt.get(r.host, r.externalId, r.tsMs, r.kind) as { id: number };
           return String(dup.id);
         }),
       )

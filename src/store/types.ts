@@ -225,7 +225,12 @@ export interface RetentionReport {
 export interface Store {
   readonly driver: 'sqlite' | 'postgres';
 
-  /** Batch insert in one transaction; resolves with the store ids in input order once durable. */
+  /**
+   * Batch insert in one transaction; resolves with the store ids in input order once durable (the
+   * acknowledgement an agent may drop its spool on). An event whose producer `id`, host, ts and kind
+   * match a stored one is not stored twice: its existing id is returned (spool replay is idempotent).
+   * A bad event rejects the whole batch with a StoreInputError naming it (`events[3].ts: ...`).
+   */
   insertEvents(events: readonly Event[]): Promise<string[]>;
   queryEvents(q: EventQuery): Promise<StoredEvent[]>;
   countEvents(q?: Omit<EventQuery, 'limit' | 'order' | 'afterId'>): Promise<number>;

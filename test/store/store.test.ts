@@ -161,6 +161,45 @@ for (const driver of storeDrivers()) {
       assert.equal(await store.countEvents(), 3);
     });
 
+    it('keeps a reused file:line id as a new event when time or kind differ (log rotation)', async () => {
+      const line17: Event = { ...authFail(1, 'bob', '198.51.100.7'), id: '/var/log/syslog:17' };
+      const afterRotation: Event = { ...authFail(86_400, 'eve', '198.51.100.9'), id: '/var/log/syslog:17' };
+      const sameLineOtherKind: Event = {
+        ts: at(1),
+        host: 'vpn1',
+        kind: 'ppp.error',
+        severity: 'warning',
+        attrs: { message: 'x' },
+        id: '/var/log/syslog:17',
+      };
+      const ids = await store.insertEvents([line17, afterRotation, sameLineOtherKind]);
+      assert.equal(new Set(ids).size, 3);
+      assert.equal(await store.countEvents(), 3);
+      assert.deepEqual(await store.insertEvents([afterRotation]), [ids[1]]);
+    });
+
+    it('upgrades a database from schema v1 to the latest, keeping its data', async () => {
+      // Put the database back to v1 as an older pptpmon left it, then open it with this one.
+      await ts.raw('DELETE FROM schema_migrations WHERE version >= 2');
+      await ts.raw('DROP INDEX events_ext');
+      await ts.raw('CREATE UNIQUE INDEX events_ext ON events (host, ext_id)');
+      if (driver.name === 'sqlite') await ts.raw('CREATE INDEX events_host_ts ON events (host, ts_ms)');
+      const id = '/var/log/syslog:17';
+      // Written as v1 did (this version's insert targets the v2 index).
+      const { id: _omit, ...doc } = { ...authFail(1, 'bob', 'x'), id };
+      await ts.raw(
+        `INSERT INTO events (ts_ms, kind, host, severity, usr, peer, ext_id, doc) VALUES (?, 'auth.fail', 'vpn1', 'warning', 'bob', 'x', ?, ?)`,
+        [T0 + 1000, id, JSON.stringify(doc)],
+      );
+      const upgraded = await ts.reopen();
+      assert.equal(await upgraded.schemaVersion(), 2);
+      // v2's dedup key: the same id at another time is stored (v1 would have dropped it).
+      await upgraded.insertEvents([{ ...authFail(99, 'bob', 'x'), id }]);
+      assert.equal(await upgraded.countEvents(), 2);
+      const [first] = await upgraded.queryEvents({ limit: 1 });
+      assert.deepEqual(first, { ...doc, id: first?.id, externalId: id });
+    });
+
     it('rejects a bad batch whole, naming the event and field, and keeps working', async () => {
       const bad = [authFail(1, 'bob', 'x'), { ...authFail(2, 'bob', 'x'), ts: 'yesterday' }];
       await assert.rejects(store.insertEvents(bad), (err: unknown) => {
