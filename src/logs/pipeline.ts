@@ -58,7 +58,7 @@ export class LogPipeline {
       this.noteUnknown(rec);
       if (family === 'other') return [];
       // Unknown pppd/pptpd lines still belong to their session (and can open one mid-stream).
-      this.tracker.apply(rec, family, {}, []);
+      this.tracker.apply(rec, family, {}, [], true);
       return [];
     }
     const events = (match.events ?? []).map((d, i) => this.stamp(rec, d, i, match.redact));

@@ -78,15 +78,16 @@ export class SessionTracker {
    * linked to the session (session/user/peer filled in) and may be appended to (ppp.end) or pruned
    * (a repeated auth.fail for the same attempt).
    */
-  apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[]): void {
+  apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[], unknown = false): void {
     this.seq++;
     const host = this.hostOf(rec);
     if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
-    else if (family === 'pppd' || match.sessionKey !== undefined) this.applyPppd(rec, host, match, events);
+    else if (family === 'pppd' || match.sessionKey !== undefined)
+      this.applyPppd(rec, host, match, events, unknown);
     this.expireTerminated(rec);
   }
 
-  private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[]): void {
+  private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[], unknown: boolean): void {
     const key =
       match.sessionKey !== undefined
         ? `${host}|${match.sessionKey}`
@@ -110,7 +111,16 @@ export class SessionTracker {
         o = undefined;
       }
     }
-    if (!o) o = this.create(key, rec, host, match.sessionKey === undefined);
+    if (!o) {
+      // A line no classifier knows may be anything (garbage, a foreign program under pppd's tag): it
+      // joins a session that exists but never opens one.
+      if (unknown) return;
+      o = this.create(key, rec, host, match.sessionKey === undefined);
+    } else if (begins && !o.ctrl && rec.pid !== undefined && match.sessionKey === undefined) {
+      // Lines before "pppd ... started" opened the session before its pptpctrl was known.
+      const link = this.ctrl.claimForPppd(host, rec.pid, tsMs(rec.ts));
+      if (link) this.linkCtrl(o, link.ctrl, link.guessed);
+    }
     if (begins && events.some((e) => e.kind === 'ppp.start')) o.started = true;
     for (const x of hints) this.applyHint(o, x, rec);
     this.recordMatch(o, rec, match, events);
