@@ -45,6 +45,7 @@ interface Open {
   lastSeq: number;
   /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
   confReqs: number;
+  lastConfReq?: { raw: string; at: number };
   rcvd: boolean;
   endTsMs?: number;
 }
@@ -242,6 +243,8 @@ export class SessionTracker {
         break;
       case 'lcp.confreq':
         o.confReqs++;
+        // Remembered (with where it falls in the evidence) in case it turns out never answered.
+        o.lastConfReq = { raw: rec.raw, at: s.evidence.length };
         break;
       case 'rcvd':
         o.rcvd = true;
@@ -392,8 +395,11 @@ export class SessionTracker {
       o.confReqs >= 2 &&
       !o.rcvd &&
       (s.cause === 'user_disconnect' || s.cause === 'ctrl_closed' || s.cause === 'unknown')
-    )
+    ) {
       s.cause = 'lcp_timeout';
+      if (o.lastConfReq && s.evidence.length < MAX_EVIDENCE)
+        s.evidence.splice(o.lastConfReq.at, 0, o.lastConfReq.raw);
+    }
     this.finalize(o);
     if (rec && events) {
       const ev = {
