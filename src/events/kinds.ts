@@ -140,6 +140,38 @@ export interface EventAttrs {
 
   // agent self-reporting
   'agent.spool.dropped': { count: number };
+
+  // host agent collectors (src/collectors/)
+  /** A pppd whose pptpctrl parent is gone: the link lives on without its control connection. */
+  'proc.orphan': { name: string; pid: number; ppid: number };
+  /** One live ppp link: kernel counters (rx = from the client), rates since the previous sample. */
+  'session.sample': {
+    iface: string;
+    pid?: number;
+    localIp?: string;
+    remoteIp?: string;
+    start?: string;
+    rxBytes: number;
+    txBytes: number;
+    rxPackets: number;
+    txPackets: number;
+    rxErrors: number;
+    txErrors: number;
+    rxBps: number;
+    txBps: number;
+  };
+  'sys.io.sample': { readBytesPerS: number; writeBytesPerS: number; busyPct: number };
+  /** The PPTP listener (TCP 1723) and conntrack state; counters are increases since the last sample. */
+  'net.pptp.sample': {
+    port: number;
+    listening: boolean;
+    acceptQueue: number;
+    backlog: number;
+    listenOverflows: number;
+    listenDrops: number;
+    conntrackGre?: number;
+    conntrackPptp?: number;
+  };
 }
 
 export type EventKind = keyof EventAttrs;
@@ -197,6 +229,10 @@ export const EVENT_KINDS = [
   'action.failed',
   'action.skipped',
   'agent.spool.dropped',
+  'proc.orphan',
+  'session.sample',
+  'sys.io.sample',
+  'net.pptp.sample',
 ] as const satisfies readonly EventKind[];
 
 // Compile-time check that EVENT_KINDS lists every kind exactly: a missing one makes this `false`.

@@ -1,0 +1,223 @@
+/**
+ * `config-drift`: notices changes to pptpd.conf, options.pptpd, chap-secrets, the RADIUS client
+ * config and the firewall ruleset, and says what changed — never a secret: for chap-secrets only which
+ * users were added, removed or changed; for the RADIUS `servers` file (shared secrets) only that it
+ * changed. Baselines persist in the state dir so a change made while the agent was down is still
+ * reported at its next start. Users' lines are remembered as keyed hashes (HMAC with a random per-host
+ * key kept in the same 0600 file), so the state file cannot be used to guess a secret offline.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Event } from '../events/index.js';
+import { collectorEvent, type Collector, type CollectorContext } from './types.js';
+import { readText } from './procfs.js';
+
+type FileKind = 'options' | 'chap-secrets' | 'secret';
+
+/** Relative to etcRoot; Debian and RHEL place them alike (radcli replaced radiusclient in Debian 9+). */
+export const WATCHED_FILES: Array<{ path: string; kind: FileKind }> = [
+  { path: 'pptpd.conf', kind: 'options' },
+  { path: 'ppp/options.pptpd', kind: 'options' },
+  { path: 'ppp/pptpd-options', kind: 'options' },
+  { path: 'ppp/chap-secrets', kind: 'chap-secrets' },
+  { path: 'radcli/radiusclient.conf', kind: 'options' },
+  { path: 'radiusclient/radiusclient.conf', kind: 'options' },
+  { path: 'radcli/servers', kind: 'secret' },
+  { path: 'radiusclient/servers', kind: 'secret' },
+];
+
+interface FileState {
+  hash: string;
+  /** options: normalized lines; chap-secrets: user -> keyed hash of its lines; secret: nothing. */
+  lines?: string[];
+  users?: Record<string, string>;
+}
+
+interface DriftState {
+  key: string;
+  files: Record<string, FileState | null>;
+  ruleset?: { hash: string; lines: string[] } | null;
+}
+
+const MAX_SUMMARY = 600;
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export function significantLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter((l) => l !== '');
+}
+
+/** chap-secrets(5): `client server secret [ip...]`, client possibly quoted. Returns user -> lines. */
+export function chapUsers(text: string, key: string): Record<string, string> {
+  const users: Record<string, string[]> = {};
+  for (const line of significantLines(text)) {
+    const m = /^("([^"]*)"|(\S+))/.exec(line);
+    const user = m?.[2] ?? m?.[3];
+    if (user === undefined) continue;
+    (users[user] ??= []).push(line);
+  }
+  const out: Record<string, string> = {};
+  for (const [u, ls] of Object.entries(users))
+    out[u] = createHmac('sha256', key).update(ls.join('\n')).digest('hex');
+  return out;
+}
+
+/** Firewall dumps carry moving counters and timestamps: drop them so only rule changes count. */
+export function normalizeRuleset(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/counter packets \d+ bytes \d+/g, 'counter')
+        .replace(/^(:\S+ \S+) \[\d+:\d+\]/, '$1')
+        .replace(/\s+#\s*handle \d+$/, '')
+        .trimEnd(),
+    )
+    .filter((l) => l.trim() !== '' && !/^# (Generated|Completed) /.test(l));
+}
+
+/** Rules that touch PPTP: TCP 1723 or GRE (IP protocol 47). */
+export function touchesPptp(rule: string): boolean {
+  return /\b1723\b|\bgre\b|protocol 47\b|-p 47\b/i.test(rule);
+}
+
+function diffLines(before: string[], after: string[]): { added: string[]; removed: string[] } {
+  const b = new Set(before);
+  const a = new Set(after);
+  return { added: after.filter((l) => !b.has(l)), removed: before.filter((l) => !a.has(l)) };
+}
+
+const clip = (s: string): string => (s.length > MAX_SUMMARY ? `${s.slice(0, MAX_SUMMARY - 1)}…` : s);
+
+export function summarizeOptions(before: string[], after: string[]): string {
+  const { added, removed } = diffLines(before, after);
+  const parts = [`+${added.length}/-${removed.length} lines`];
+  if (added.length) parts.push(`added: ${added.map((l) => `"${l}"`).join(', ')}`);
+  if (removed.length) parts.push(`removed: ${removed.map((l) => `"${l}"`).join(', ')}`);
+  return clip(parts.join('; '));
+}
+
+export function summarizeUsers(before: Record<string, string>, after: Record<string, string>): string {
+  const added = Object.keys(after).filter((u) => !(u in before));
+  const removed = Object.keys(before).filter((u) => !(u in after));
+  const changed = Object.keys(after).filter((u) => u in before && before[u] !== after[u]);
+  const parts: string[] = [];
+  if (added.length) parts.push(`users added: ${added.join(', ')}`);
+  if (removed.length) parts.push(`users removed: ${removed.join(', ')}`);
+  if (changed.length) parts.push(`users changed: ${changed.join(', ')}`);
+  return clip(parts.length ? parts.join('; ') : 'formatting changed (no user added, removed or changed)');
+}
+
+export function summarizeRuleset(before: string[], after: string[]): string {
+  const { added, removed } = diffLines(before, after);
+  const pptp = [...added, ...removed].some(touchesPptp);
+  const show = (ls: string[]): string => ls.map((l) => `"${l.trim()}"`).join(', ');
+  const parts = [pptp ? 'PPTP-relevant (TCP 1723 / GRE) rules changed' : 'ruleset changed'];
+  if (added.length) parts.push(`added: ${show(added)}`);
+  if (removed.length) parts.push(`removed: ${show(removed)}`);
+  return clip(parts.join('; '));
+}
+
+export interface ConfigDriftOptions {
+  intervalMs?: number;
+  /** Extra files (absolute) treated as plain option files. */
+  extraFiles?: string[];
+  /** Read the firewall ruleset (nft, else iptables-save). */
+  firewall?: boolean;
+}
+
+export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDriftOptions = {}): Collector {
+  const statePath = join(ctx.stateDir, 'config-drift.json');
+  const files = [
+    ...WATCHED_FILES.map((f) => ({ ...f, abs: join(ctx.etcRoot, f.path) })),
+    ...(opts.extraFiles ?? []).map((abs) => ({ path: abs, kind: 'options' as FileKind, abs })),
+  ];
+  let state: DriftState | undefined;
+
+  function load(): DriftState {
+    try {
+      return JSON.parse(readFileSync(statePath, 'utf8')) as DriftState;
+    } catch {
+      return { key: randomBytes(32).toString('hex'), files: {} };
+    }
+  }
+  function save(s: DriftState): void {
+    mkdirSync(ctx.stateDir, { recursive: true });
+    writeFileSync(`${statePath}.tmp`, JSON.stringify(s), { mode: 0o600 });
+    renameSync(`${statePath}.tmp`, statePath);
+  }
+
+  async function ruleset(): Promise<string | undefined> {
+    for (const [cmd, args] of [
+      ['nft', ['list', 'ruleset']],
+      ['iptables-save', []],
+    ] as const) {
+      try {
+        return await ctx.run(cmd, [...args]);
+      } catch {
+        // not installed or not permitted: try the next tool
+      }
+    }
+    return undefined;
+  }
+
+  return {
+    name: 'config-drift',
+    intervalMs: opts.intervalMs ?? 30_000,
+    async collect(): Promise<Event[]> {
+      const first = state === undefined;
+      state ??= load();
+      const known = state;
+      const out: Event[] = [];
+      let dirty = false;
+      for (const f of files) {
+        const text = readText(f.abs);
+        const before = known.files[f.path];
+        const seenBefore = f.path in known.files;
+        const now: FileState | null =
+          text === undefined
+            ? null
+            : f.kind === 'options'
+              ? { hash: sha(text), lines: significantLines(text) }
+              : f.kind === 'chap-secrets'
+                ? { hash: sha(text), users: chapUsers(text, known.key) }
+                : { hash: sha(text) };
+        if ((before?.hash ?? null) === (now?.hash ?? null) && seenBefore) continue;
+        known.files[f.path] = now;
+        dirty = true;
+        if (!seenBefore) continue; // first sight of this file: baseline only
+        let summary: string;
+        if (!now) summary = 'file removed';
+        else if (!before) summary = 'file created';
+        else if (f.kind === 'chap-secrets') summary = summarizeUsers(before.users ?? {}, now.users ?? {});
+        else if (f.kind === 'secret') summary = 'content changed (secrets not shown)';
+        else summary = summarizeOptions(before.lines ?? [], now.lines ?? []);
+        out.push(
+          collectorEvent(ctx, 'config-drift', 'sec.config.change', 'warning', { file: f.abs, summary }),
+        );
+      }
+      if (opts.firewall ?? true) {
+        const text = await ruleset();
+        if (text !== undefined) {
+          const lines = normalizeRuleset(text);
+          const hash = sha(lines.join('\n'));
+          const before = known.ruleset;
+          if (before?.hash !== hash) {
+            if (before) {
+              const summary = summarizeRuleset(before.lines, lines);
+              const sev = summary.startsWith('PPTP') ? 'critical' : 'warning';
+              out.push(collectorEvent(ctx, 'config-drift', 'sec.firewall.change', sev, { summary }));
+            }
+            known.ruleset = { hash, lines };
+            dirty = true;
+          }
+        }
+      }
+      if (dirty || first) save(known);
+      return out;
+    },
+  };
+}
