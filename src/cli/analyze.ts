@@ -3,8 +3,7 @@
  * AnalyzeOptions, usage errors to exit code 2.
  */
 import { Option, type Command } from 'commander';
-import { ZoneClock, hostTimeZone } from '../logs/formats/index.js';
-import { parseTimeArg, runAnalyze, type AnalyzeFilter } from '../logs/report/index.js';
+import type { AnalyzeFilter } from '../logs/report/index.js';
 import type { CliCommand } from './index.js';
 
 interface AnalyzeFlags {
@@ -62,7 +61,10 @@ export const analyzeCommand: CliCommand = {
       .option('--tz <zone>', "IANA time zone of lines that carry none (default: this host's)")
       .addHelpText('after', HELP_AFTER)
       .action(async (files: string[], flags: AnalyzeFlags) => {
-        let clock: ZoneClock;
+        // Loaded on use: other commands do not pay for the log stack at start-up.
+        const { ZoneClock, hostTimeZone } = await import('../logs/formats/index.js');
+        const { parseTimeArg, runAnalyze } = await import('../logs/report/index.js');
+        let clock: InstanceType<typeof ZoneClock>;
         try {
           clock = new ZoneClock(flags.tz ?? hostTimeZone());
         } catch (err) {

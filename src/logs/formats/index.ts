@@ -13,7 +13,7 @@ import { YearGuess, ZoneClock } from './time.js';
 import { looksLikePppdMessage } from './pppd-logfile.js';
 
 export { ZoneClock, hostTimeZone, checkTimeZone } from './time.js';
-export { isRelevantProgram, NEEDLES } from './programs.js';
+export { isRelevantProgram, NEEDLES, tagVerdictAt, TAG_OTHER, TAG_RELEVANT, TAG_REPEAT } from './programs.js';
 
 export interface LineParserOptions {
   file: string;
@@ -159,4 +159,28 @@ export function shapeOf(b: Uint8Array, i: number, end: number): LineFormat | und
     if (b[i + 7] === 32 && b[i + 10] === 32 && b[i + 13] === 58) return 'openwrt';
   }
   return undefined;
+}
+
+/**
+ * Where `[HOST ]TAG` starts in a line of one of the common shapes (BSD without PRI, short-iso,
+ * OpenWrt), so the reader can judge the program from bytes; -1 for other shapes (RFC 5424, journal
+ * JSON, PRI-prefixed), which the reader filters by needle search instead.
+ */
+export function tagStartOf(b: Uint8Array, i: number, end: number, f: LineFormat): number {
+  const c = b[i] as number;
+  if (f === 'rfc3164') {
+    if (c === 60) return -1;
+    // "Nov 24 21:58:24 " (a year after the time is skipped by tagVerdictAt); "Nov 24 2026 21:58:24 ".
+    if (b[i + 15] === 32) return i + 16;
+    if (b[i + 20] === 32 && b[i + 14] === 58) return i + 21;
+    return -1;
+  }
+  if (f === 'short-iso') {
+    if (c === 60) return -1;
+    const lim = Math.min(end, i + 40);
+    for (let k = i + 19; k < lim; k++) if (b[k] === 32) return k + 1;
+    return -1;
+  }
+  if (f === 'openwrt') return b[i + 24] === 32 ? i + 25 : -1;
+  return -1;
 }

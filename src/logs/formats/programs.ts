@@ -20,3 +20,81 @@ export function isRelevantProgram(program: string | undefined): boolean {
   const p = program.toLowerCase();
   return p.includes('ppp') || p.includes('pptp') || p.includes('radius');
 }
+
+/** Verdicts of `tagVerdictAt`. */
+export const TAG_OTHER = 0;
+export const TAG_RELEVANT = 1;
+/** sysklogd's `last message repeated N times`: relevant when the line before it was. */
+export const TAG_REPEAT = 2;
+
+const LAST = Buffer.from('last message repeated ', 'latin1');
+
+function isLastRepeated(b: Uint8Array, i: number, end: number): boolean {
+  if (end - i < LAST.length) return false;
+  for (let k = 0; k < LAST.length; k++) if (b[i + k] !== LAST[k]) return false;
+  return true;
+}
+
+/** End of the token at b[i..]: the first space, `[` or `:`. */
+function tokenEnd(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i];
+    if (c === 32 || c === 91 || c === 58) return i;
+    i++;
+  }
+  return end;
+}
+
+/** Does the program name b[s..e) contain ppp, pptp or radius (any case)? Same rule as isRelevantProgram. */
+function hasNeedle(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i + 2 < e; i++) {
+    const c = (b[i] as number) | 32;
+    if (c === 112 && ((b[i + 1] as number) | 32) === 112) {
+      const c2 = (b[i + 2] as number) | 32;
+      if (c2 === 112 || (c2 === 116 && i + 3 < e && ((b[i + 3] as number) | 32) === 112)) return true;
+    } else if (c === 114 && i + 5 < e) {
+      if (
+        ((b[i + 1] as number) | 32) === 97 &&
+        ((b[i + 2] as number) | 32) === 100 &&
+        ((b[i + 3] as number) | 32) === 105 &&
+        ((b[i + 4] as number) | 32) === 117 &&
+        ((b[i + 5] as number) | 32) === 115
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
+function isYear(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s !== 4) return false;
+  for (let k = s; k < e; k++) {
+    const c = b[k] as number;
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * The program filter on raw bytes, for lines whose prefix ends at `t` (`[HOST ]TAG[PID]: ...`): no
+ * decoding, no allocation. Mirrors tailAt(): a first token that is not a tag is a host (or a year, or
+ * OpenWrt's facility.level); the tag is the next token.
+ */
+export function tagVerdictAt(b: Uint8Array, t: number, end: number): number {
+  let k = tokenEnd(b, t, end);
+  if (k >= end) return TAG_OTHER;
+  if (b[k] === 32) {
+    if (isLastRepeated(b, t, end)) return TAG_REPEAT;
+    if (isYear(b, t, k)) {
+      t = k + 1;
+      k = tokenEnd(b, t, end);
+      if (k >= end) return TAG_OTHER;
+      if (b[k] !== 32) return hasNeedle(b, t, k) ? TAG_RELEVANT : TAG_OTHER;
+    }
+    t = k + 1;
+    k = tokenEnd(b, t, end);
+    if (k >= end) return TAG_OTHER;
+    if (b[k] === 32) return isLastRepeated(b, t, end) ? TAG_REPEAT : TAG_OTHER;
+  }
+  return hasNeedle(b, t, k) ? TAG_RELEVANT : TAG_OTHER;
+}

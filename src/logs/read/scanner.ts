@@ -2,14 +2,24 @@
  * Splits one input's byte chunks into lines and keeps the records of relevant programs, with bounded
  * memory: one chunk, one capped partial line and a capped queue of untimed lines at most.
  *
- * Speed comes from not decoding what we do not analyse. Per chunk, each needle (NEEDLES) is found
- * with Buffer#indexOf (native); a line that contains none and has a timestamped shape is only counted.
- * Other lines are decoded, checked (binary, UTF-8) and parsed. Times of skipped lines are parsed
- * lazily, only when needed: the first line of a file, the last of a chunk (the time span) and the
- * line before an untimed pppd logfile line (its neighbour time).
+ * Speed comes from not decoding what we do not analyse. For the common shapes (BSD syslog, short-iso,
+ * OpenWrt) the program is judged from the raw bytes of the tag (tagVerdictAt); for the others (RFC
+ * 5424, journal JSON) each needle (NEEDLES) is found per chunk with Buffer#indexOf. A line of another
+ * program is only counted. Other lines are decoded, checked (binary, UTF-8) and parsed. Times of
+ * skipped lines are parsed lazily, only when needed: the first line of a file, the last of a chunk
+ * (the time span) and the line before an untimed pppd logfile line (its neighbour time).
+ * Chunks may be reused by the source after push() returns: nothing here keeps a view of one.
  */
 import { isUtf8 } from 'node:buffer';
-import { LineParser, NEEDLES, isRelevantProgram, shapeOf } from '../formats/index.js';
+import {
+  LineParser,
+  NEEDLES,
+  TAG_OTHER,
+  isRelevantProgram,
+  shapeOf,
+  tagStartOf,
+  tagVerdictAt,
+} from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
 
@@ -33,15 +43,25 @@ export interface ScannerOptions {
 
 const NEEDLE_BYTES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
 
-/** NUL or many control characters: not a text line (a sparse file, a binary written into a log). */
-function isBinary(b: Buffer, s: number, e: number): boolean {
+const TEXT = 0;
+const ASCII = 1;
+const BINARY = 2;
+
+/**
+ * BINARY for NUL or many control characters (a sparse file, a binary written into a log); ASCII when
+ * every byte is below 0x80 (then no UTF-8 check is needed and decoding is cheaper); else TEXT.
+ */
+function classifyBytes(b: Buffer, s: number, e: number): number {
   let ctl = 0;
+  let high = 0;
   for (let k = s; k < e; k++) {
     const c = b[k] as number;
-    if (c === 0) return true;
+    if (c === 0) return BINARY;
     if (c < 32 && c !== 9 && c !== 27) ctl++;
+    high |= c;
   }
-  return ctl > 0 && ctl * 16 >= e - s;
+  if (ctl > 0 && ctl * 16 >= e - s) return BINARY;
+  return high < 128 ? ASCII : TEXT;
 }
 
 export class LineScanner {
@@ -50,7 +70,6 @@ export class LineScanner {
   kept = 0;
   firstMs: number | undefined;
   lastMs: number | undefined;
-  readonly formats = new Map<LineFormat, number>();
 
   private readonly o: ScannerOptions;
   private readonly maxPending: number;
@@ -70,8 +89,26 @@ export class LineScanner {
     this.maxPending = o.maxPending ?? 10_000;
   }
 
+  /** Format counts, run-length first: consecutive lines mostly share a format. */
+  private runFormat: LineFormat | undefined;
+  private runCount = 0;
+  private readonly counts = new Map<LineFormat, number>();
+
   private count(f: LineFormat): void {
-    this.formats.set(f, (this.formats.get(f) ?? 0) + 1);
+    if (f === this.runFormat) {
+      this.runCount++;
+      return;
+    }
+    if (this.runFormat !== undefined)
+      this.counts.set(this.runFormat, (this.counts.get(this.runFormat) ?? 0) + this.runCount);
+    this.runFormat = f;
+    this.runCount = 1;
+  }
+
+  get formats(): Map<LineFormat, number> {
+    const m = new Map(this.counts);
+    if (this.runFormat !== undefined) m.set(this.runFormat, (m.get(this.runFormat) ?? 0) + this.runCount);
+    return m;
   }
 
   private noteTime(t: number, line: number, out: TimedRecord[]): void {
@@ -105,7 +142,8 @@ export class LineScanner {
   /** Decodes, checks and parses one line; keeps its record when its program is relevant. */
   private full(b: Buffer, s: number, e: number, chunk: Buffer | undefined, out: TimedRecord[]): void {
     const line = this.lines;
-    if (isBinary(b, s, e)) {
+    const kind = classifyBytes(b, s, e);
+    if (kind === BINARY) {
       this.count('bare');
       this.o.issues.add({
         kind: 'binary',
@@ -115,7 +153,7 @@ export class LineScanner {
       });
       return;
     }
-    if (!isUtf8(b.subarray(s, e))) {
+    if (kind === TEXT && !isUtf8(b.subarray(s, e))) {
       this.o.issues.add({
         kind: 'utf8',
         file: this.o.file,
@@ -123,7 +161,7 @@ export class LineScanner {
         message: 'not valid UTF-8: read with U+FFFD in place of the bad bytes',
       });
     }
-    const r = this.o.parser.parse(b.toString('utf8', s, e), line);
+    const r = this.o.parser.parse(b.toString(kind === ASCII ? 'latin1' : 'utf8', s, e), line);
     this.count(r.rec.format);
     if (r.problem) this.o.issues.add({ kind: 'malformed', file: this.o.file, line, message: r.problem });
     if (r.tMs !== undefined) this.noteTime(r.tMs, line, out);
@@ -199,12 +237,21 @@ export class LineScanner {
       pos = nl + 1;
     }
     const next = this.next;
-    let hit = Infinity;
-    for (let k = 0; k < next.length; k++) {
-      const p = chunk.indexOf(NEEDLE_BYTES[k] as Buffer, pos);
-      next[k] = p < 0 ? Infinity : p;
-      if (next[k]! < hit) hit = next[k]!;
-    }
+    let needlesFrom = -1;
+    // Needle positions for the lines whose shape has no fast tag check (RFC 5424, journal JSON, PRI):
+    // computed on first need in this chunk, then advanced, so each needle scans the chunk once.
+    const needleBefore = (from: number, nl: number): boolean => {
+      let hit = Infinity;
+      for (let k = 0; k < next.length; k++) {
+        if (needlesFrom < 0 || next[k]! < from) {
+          const p = chunk.indexOf(NEEDLE_BYTES[k] as Buffer, from);
+          next[k] = p < 0 ? Infinity : p;
+        }
+        if (next[k]! < hit) hit = next[k]!;
+      }
+      needlesFrom = from;
+      return hit < nl;
+    };
     const max = this.o.maxLineBytes;
     for (;;) {
       const nl = chunk.indexOf(10, pos);
@@ -216,21 +263,16 @@ export class LineScanner {
         this.longLine(end - pos);
         end = pos + max;
       }
-      if (hit < nl) {
+      const f = this.pending.length === 0 ? shapeOf(chunk, pos, end) : undefined;
+      if (f === undefined) {
         this.full(chunk, pos, end, chunk, out);
-        hit = Infinity;
-        for (let k = 0; k < next.length; k++) {
-          if (next[k]! <= nl) {
-            const p = chunk.indexOf(NEEDLE_BYTES[k] as Buffer, nl + 1);
-            next[k] = p < 0 ? Infinity : p;
-          }
-          if (next[k]! < hit) hit = next[k]!;
-        }
       } else {
-        const f = this.pending.length === 0 ? shapeOf(chunk, pos, end) : undefined;
-        if (f === undefined) this.full(chunk, pos, end, chunk, out);
+        const t = tagStartOf(chunk, pos, end, f);
+        const relevant = t >= 0 ? tagVerdictAt(chunk, t, end) !== TAG_OTHER : needleBefore(pos, nl);
+        if (relevant) this.full(chunk, pos, end, chunk, out);
         else {
-          this.count(f);
+          if (f === this.runFormat) this.runCount++;
+          else this.count(f);
           this.shapedStart = pos;
           this.shapedEnd = end;
           this.shapedLine = this.lines;

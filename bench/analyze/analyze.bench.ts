@@ -1,0 +1,118 @@
+/**
+ * `pptpmon analyze` throughput and memory on a seeded 1,000,000-line syslog (~10% pppd/pptpd lines,
+ * hundreds of interleaved calls from the lab's real capture), beside two baselines measured in the
+ * same run on the same file:
+ *   - `grep -cE 'pppd|pptpd'`: the near-limit of just reading the file and finding the lines;
+ *   - `fail2ban-regex` (Debian fail2ban) with a filter for pppd auth failures: the usual tool.
+ * Targets (issue 3): >= 20x fail2ban-regex, >= 1/4 of grep's throughput, peak RSS < 150 MB for 1M
+ * and 10M lines. PPTPMON_BENCH_10M=1 adds the 10M-line run (about 1 GB of log).
+ * Wall time and peak RSS come from GNU time (`/usr/bin/time -f '%e %M'`) around each process.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSyslog } from './generate.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SEED = 20261124;
+
+interface Measure {
+  secs: number;
+  rssMb: number;
+  out: string;
+}
+
+function measure(cmd: string, args: string[], dir: string): Measure {
+  const tf = join(dir, 'time.out');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', tf, cmd, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  const [secs = 'NaN', kb = 'NaN'] = readFileSync(tf, 'utf8').trim().split('\n').pop()!.split(' ');
+  if (r.status !== 0 && !(cmd === 'grep' && r.status === 1)) {
+    throw new Error(`${cmd} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+  }
+  return { secs: Math.max(Number(secs), 0.01), rssMb: Number(kb) / 1024, out: r.stdout };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+async function run(lines: number, dir: string, withFail2ban: boolean): Promise<void> {
+  const log = join(dir, `syslog-${lines}`);
+  const t0 = Date.now();
+  const g = await generateSyslog(log, lines, SEED, join(ROOT, 'samples', 'syslog'));
+  process.stdout.write(
+    `\n${fmt(lines)} lines (seed ${SEED}): ${fmt(g.pptpLines)} pppd/pptpd/pptp lines (${((100 * g.pptpLines) / lines).toFixed(1)}%), ` +
+      `${fmt(g.calls)} calls, ${fmt(g.authFailLines)} "failed CHAP authentication" lines; generated in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+
+  const grep = measure('grep', ['-cE', 'pppd|pptpd', log], dir);
+  const ana = measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'analyze', '--json', log], dir);
+  const doc = JSON.parse(ana.out) as {
+    summary: { sessions: number; failures: Record<string, number>; peakConcurrent: number };
+    records: number;
+  };
+  const row = (name: string, m: Measure): string =>
+    `  ${name.padEnd(16)} ${m.secs.toFixed(2).padStart(8)} s ${fmt(lines / m.secs).padStart(12)} lines/s ${m.rssMb.toFixed(1).padStart(8)} MB peak RSS\n`;
+  process.stdout.write(row('grep -cE', grep));
+  process.stdout.write(row('pptpmon analyze', ana));
+  let f2b: Measure | undefined;
+  if (withFail2ban) {
+    const filter = join(dir, 'pppd-auth.conf');
+    // pppd auth.c: "Peer %q failed CHAP authentication" (no IP on the line: the user is the failure id).
+    writeFileSync(
+      filter,
+      '[Definition]\nfailregex = ^\\s*(?:\\S+\\s+)?pppd\\[\\d+\\]: Peer <F-ID>\\S+</F-ID> failed (?:CHAP|PAP) authentication\nignoreregex =\n',
+    );
+    f2b = measure('fail2ban-regex', ['--print-no-missed', '--print-no-ignored', log, filter], dir);
+    process.stdout.write(row('fail2ban-regex', f2b));
+    const matched = /Lines: \d+ lines, \d+ ignored, (\d+) matched/.exec(f2b.out)?.[1];
+    process.stdout.write(
+      `  fail2ban-regex matched ${matched ?? '?'} auth-failure lines (generator wrote ${g.authFailLines})\n`,
+    );
+  }
+  process.stdout.write(
+    `  analyze found ${fmt(doc.summary.sessions)} PPTP sessions, peak ${doc.summary.peakConcurrent} concurrent, failures ${JSON.stringify(doc.summary.failures)}; ` +
+      `grep counted ${grep.out.trim()} lines, analyze read ${fmt(doc.records)} records\n`,
+  );
+  const vsGrep = grep.secs / ana.secs;
+  process.stdout.write(
+    `  ratio analyze/grep throughput: ${vsGrep.toFixed(3)} (target >= 0.25: ${vsGrep >= 0.25 ? 'met' : 'NOT met'})\n`,
+  );
+  if (f2b) {
+    const vsF2b = f2b.secs / ana.secs;
+    process.stdout.write(
+      `  ratio analyze/fail2ban-regex throughput: ${vsF2b.toFixed(1)}x (target >= 20x: ${vsF2b >= 20 ? 'met' : 'NOT met'})\n`,
+    );
+  }
+  process.stdout.write(
+    `  analyze peak RSS ${ana.rssMb.toFixed(1)} MB (target < 150 MB: ${ana.rssMb < 150 ? 'met' : 'NOT met'})\n`,
+  );
+  rmSync(log, { force: true });
+}
+
+async function main(): Promise<void> {
+  // The benchmark times the built CLI (what `pptpmon` runs once installed), so build it first.
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  if (!existsSync(join(ROOT, 'dist/cli/main.js')))
+    throw new Error('dist/cli/main.js missing: `npm run build` failed');
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-bench-'));
+  try {
+    await run(1_000_000, dir, true);
+    if (process.env.PPTPMON_BENCH_10M === '1') await run(10_000_000, dir, false);
+    else process.stdout.write('\n(10M-line run skipped: set PPTPMON_BENCH_10M=1)\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
