@@ -8,13 +8,16 @@
  *   helper -> parent: 'O' ready; 'E' fatal error (u32 errno, text) then exit;
  *                     'R' received GRE packet (IP header stripped);
  *                     'X' send failed (u32 errno, u32 current path MTU from IP_MTU);
- *                     'M' answer to 'M' (u32 path MTU).
+ *                     'M' answer to 'M' (u32 path MTU);
+ *                     'F' ICMP error about a packet we sent (u8 type, u8 code, u32 info = the next-hop
+ *                         MTU for "fragmentation needed"), from the socket's error queue (IP_RECVERR).
  *   parent -> helper: 'S' send GRE packet; 'D' set IP_MTU_DISCOVER (u8 mode: 0 DONT = DF clear,
  *                     2 DO, 3 PROBE = DF set ignoring the cached path MTU); 'M' query path MTU.
  * The helper exits when stdin closes. Usage: pptpmon-gre-helper SERVER_IPV4
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef IPPROTO_GRE
@@ -87,6 +91,10 @@ int main(int argc, char **argv) {
   if (s < 0) fatal(errno, "raw socket for IP protocol 47");
   /* connect() makes the kernel deliver only GRE from this server to us, and enables IP_MTU. */
   if (connect(s, (struct sockaddr *)&dst, sizeof dst) < 0) fatal(errno, "connect raw socket");
+  /* IP_RECVERR: ICMP errors (e.g. fragmentation needed, with the router's MTU) come to us at once,
+   * so the mtu probe need not wait for a timeout per size when a router on the path speaks up. */
+  int on = 1;
+  if (setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0) fatal(errno, "IP_RECVERR");
   frame('O', NULL, 0);
 
   static uint8_t in[65536 + 3];
@@ -96,6 +104,27 @@ int main(int argc, char **argv) {
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       fatal(errno, "poll");
+    }
+    if (fds[1].revents & POLLERR) {
+      uint8_t data[2048], ctl[512];
+      struct iovec iov = {data, sizeof data};
+      struct msghdr mh;
+      memset(&mh, 0, sizeof mh);
+      mh.msg_iov = &iov;
+      mh.msg_iovlen = 1;
+      mh.msg_control = ctl;
+      mh.msg_controllen = sizeof ctl;
+      if (recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+          if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR) continue;
+          struct sock_extended_err ee;
+          memcpy(&ee, CMSG_DATA(c), sizeof ee);
+          if (ee.ee_origin != SO_EE_ORIGIN_ICMP) continue;
+          uint8_t f[6] = {ee.ee_type, ee.ee_code};
+          put32(f + 2, ee.ee_info);
+          if (frame('F', f, 6) < 0) return 0;
+        }
+      }
     }
     if (fds[1].revents & POLLIN) {
       ssize_t n = recv(s, pkt, sizeof pkt, 0);

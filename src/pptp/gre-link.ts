@@ -29,6 +29,23 @@ export class GreLink {
     return pkt;
   }
 
+  /** The sequence number the next data packet will carry. */
+  get nextSeq(): number {
+    return this.seqOut;
+  }
+
+  /**
+   * Takes back the last sequence number, for a packet we KNOW never arrived (a router answered it
+   * with ICMP "fragmentation needed"). Why: pptpd holds packets that follow a gap in its reorder queue
+   * until a timeout, so every dropped MTU-probe echo would delay the next one. Only if `seq` is still
+   * the last one used.
+   */
+  rewind(seq: number): boolean {
+    if ((this.seqOut - 1) >>> 0 !== seq) return false;
+    this.seqOut = seq;
+    return true;
+  }
+
   /** An ack-only packet if something received is not yet acknowledged. */
   ackOnly(): Buffer | undefined {
     if (this.lastIn === undefined || this.acked === this.lastIn) return undefined;

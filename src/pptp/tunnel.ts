@@ -41,7 +41,7 @@ export class PptpTunnel {
     readonly ctrl: PptpControlClient,
     readonly call: CallInfo,
     readonly gre: RawGreSocket,
-    private readonly link: GreLink,
+    readonly link: GreLink,
     opts: TunnelOptions,
   ) {
     this.ppp = new PppClient(

@@ -2,10 +2,13 @@
  * `mtu` probe: path MTU for the tunnel's outer packets. Opens a call and LCP (no authentication needed:
  * pppd answers LCP Echo-Requests in its authentication phase too), then sends Echo-Requests padded to
  * a given IP packet size with DF set (IP_PMTUDISC_PROBE, so the kernel's cached path MTU does not
- * shortcut the search) and binary-searches the largest size that gets a reply. If that is below the
- * first hop's MTU it sends one oversize echo with DF clear: a reply means fragments pass, none means
- * fragments are dropped on the path (a common cause of PPTP sessions that connect and then stall).
+ * shortcut the search) and binary-searches the largest size that gets a reply. A router that answers
+ * "fragmentation needed" (RFC 1191, read from the raw socket's error queue) fails a size at once and
+ * is reported as `routerMtu`; a silent one (a PMTU black hole) costs a timeout per size. If the result
+ * is below the largest size tried (`maxMtu`, default 1500), one oversize echo with DF clear tells whether fragments pass or are
+ * dropped on the path (a common cause of PPTP sessions that connect and then stall).
  */
+import { performance } from 'node:perf_hooks';
 import { PMTU } from '../pptp/raw/gre-socket.js';
 import type { PptpTunnel } from '../pptp/tunnel.js';
 import {
@@ -21,7 +24,24 @@ import { GRE_BLOCKED_DETAIL, intOpt, openTunnel, tunnelFields } from './tunnel-c
 
 /** IPv4 20 + enhanced GRE with seq and ack 16 + PPP FF03 C021 4 + LCP code/id/len 4 + magic 4. */
 export const ECHO_OVERHEAD = 20 + 16 + 4 + 4 + 4;
+/** Outer IPv4 + GRE (seq, ack) + PPP header: what separates the path MTU from the PPP MTU. */
+const TUNNEL_OVERHEAD = 20 + 16 + 4;
 const MIN_SIZE = 576;
+/** Linux errno for "Message too long" (the helper reports send errors as raw errno values). */
+const EMSGSIZE = 90;
+
+interface SearchState {
+  waitMs: number;
+  maxWaitMs: number;
+  /** Next-hop MTU from the last ICMP "fragmentation needed", if a router sent one. */
+  routerMtu: number | null;
+  /** Outer size of the echo in flight. */
+  size: number;
+  /** Fails the echo in flight when an ICMP "fragmentation needed" arrives. */
+  tooBig: (() => void) | null;
+  /** Ends the wait when the send itself failed. */
+  notSent: (() => void) | null;
+}
 
 async function runMtu(ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = ctx.now();
@@ -40,26 +60,50 @@ async function runMtu(ctx: ProbeContext): Promise<ProbeOutcome> {
       const ms = ctx.now() - t0;
       if (tun.greReceived === 0)
         return outcome(ctx, failed('mtu', ms, 'gre', 'gre_blocked', GRE_BLOCKED_DETAIL, fields));
+      const f = tun.ppp.failure;
       return outcome(
         ctx,
-        failed(
-          'mtu',
-          ms,
-          'lcp',
-          tun.ppp.failure?.reason ?? 'timeout',
-          tun.ppp.failure?.detail ?? 'LCP did not open',
-          fields,
-        ),
+        failed('mtu', ms, 'lcp', f?.reason ?? 'timeout', f?.detail ?? 'LCP did not open', fields),
       );
     }
-    const hop = await tun.gre.pathMtu();
-    const hi = Math.min(intOpt(ctx, 'maxMtu', 1500, MIN_SIZE, 9000), hop > 0 ? hop : 1500);
-    // pppd gives an unauthenticated peer about 30 s (10 CHAP challenges, 3 s apart): keep the search short.
-    const waitMs = intOpt(ctx, 'echoTimeoutMs', Math.min(ctx.timeoutMs, 1000), 50, 30_000);
+    // Not min(IP_MTU): that is the kernel's *cached* path MTU, which would hide the very clamp we look
+    // for after the first run. Sizes beyond the local interface fail at once with EMSGSIZE instead.
+    const kernelPmtu = await tun.gre.pathMtu();
+    const hi = intOpt(ctx, 'maxMtu', 1500, MIN_SIZE, 9000);
+    // pppd gives an unauthenticated peer about 30 s (10 CHAP challenges, 3 s apart): keep it short.
+    const maxWaitMs = intOpt(ctx, 'echoTimeoutMs', Math.min(ctx.timeoutMs, 1000), 50, 30_000);
     const tries = intOpt(ctx, 'tries', 2, 1, 5);
+    const st: SearchState = {
+      waitMs: maxWaitMs,
+      maxWaitMs,
+      routerMtu: null,
+      size: 0,
+      tooBig: null,
+      notSent: null,
+    };
+    tun.gre.onIcmpError = (e) => {
+      if (e.type === 3 && e.code === 4) {
+        st.routerMtu = e.info;
+        // Only news about this size counts: a late ICMP about a bigger echo must not fail a good one.
+        if (e.info > 0 && e.info < st.size) st.tooBig?.();
+      }
+    };
+    // With IP_RECVERR the kernel also parks the ICMP error as a pending socket error that fails the
+    // *next* send once with EMSGSIZE; so a send error means "not sent, send again", not "too big".
+    tun.gre.onSendError = (e) => {
+      if (e.errno === EMSGSIZE) st.notSent?.();
+    };
     tun.gre.setPmtuMode(PMTU.PROBE);
-    const passes = async (size: number) => {
-      for (let i = 0; i < tries; i++) if (await echoOf(tun, size, waitMs)) return true;
+    const passes = async (size: number): Promise<boolean> => {
+      let resends = 0;
+      for (let i = 0; i < tries; i++) {
+        const r = await echoOf(tun, size, st);
+        if (r === 'reply') return true;
+        if (r === 'too_big') return false;
+        // Twice not sent: the local interface itself is smaller than `size`.
+        if (r === 'not_sent' && ++resends < 2) i--;
+        else if (r === 'not_sent') return false;
+      }
       return false;
     };
     let best: number | null = null;
@@ -82,34 +126,19 @@ async function runMtu(ctx: ProbeContext): Promise<ProbeOutcome> {
     const ms = ctx.now() - t0;
     if (tun.ppp.phase === 'dead' || tun.ppp.failure) {
       const f = tun.ppp.failure;
-      return outcome(
-        ctx,
-        failed(
-          'mtu',
-          ms,
-          'lcp',
-          f?.reason ?? 'terminated',
-          f?.detail ?? 'the server ended the link during the search',
-          fields,
-        ),
-        ['mtu'],
-      );
+      const detail = f?.detail ?? 'the server ended the link during the search';
+      return outcome(ctx, failed('mtu', ms, 'lcp', f?.reason ?? 'terminated', detail, fields), ['mtu']);
     }
     const res = {
       ...fields,
-      firstHopMtu: hop,
+      kernelPmtu,
+      routerMtu: st.routerMtu,
       fragments,
-      pppMtu: best === null ? null : best - (20 + 16 + 4),
+      pppMtu: best === null ? null : best - TUNNEL_OVERHEAD,
     };
     if (best === null) {
-      return outcome(
-        ctx,
-        failed('mtu', ms, 'data', 'no_echo', `no LCP echo reply even at ${MIN_SIZE} bytes`, {
-          ...res,
-          mtu: null,
-        }),
-        ['mtu'],
-      );
+      const detail = `no LCP echo reply even at ${MIN_SIZE} bytes`;
+      return outcome(ctx, failed('mtu', ms, 'data', 'no_echo', detail, { ...res, mtu: null }), ['mtu']);
     }
     const result: CheckResult = { check: 'mtu', ok: true, ms: roundMs(ms), mtu: best, ...res };
     return outcome(ctx, result, ['mtu']);
@@ -118,15 +147,32 @@ async function runMtu(ctx: ProbeContext): Promise<ProbeOutcome> {
   }
 }
 
-/** One echo whose outer IP packet is `size` bytes; true if answered in time. */
-async function echoOf(tun: PptpTunnel, size: number, waitMs: number): Promise<boolean> {
+/** One echo whose outer IP packet is `size` bytes. */
+async function echoOf(
+  tun: PptpTunnel,
+  size: number,
+  st: SearchState,
+): Promise<'reply' | 'too_big' | 'timeout' | 'not_sent'> {
   const box: { id?: number } = {};
+  const t0 = performance.now();
+  st.size = size;
+  const tooBig = new Promise<'too_big'>((resolve) => (st.tooBig = () => resolve('too_big')));
+  const notSent = new Promise<'not_sent'>((resolve) => (st.notSent = () => resolve('not_sent')));
   const reply = tun.waitFor(
     (ev) => (ev.type === 'echo-reply' && ev.id === box.id ? true : undefined),
-    waitMs,
+    st.waitMs,
   );
+  const seq = tun.link.nextSeq;
   box.id = tun.ppp.sendEcho(size - ECHO_OVERHEAD);
-  return (await reply) ?? false;
+  const answered = reply.then((ok) => (ok ? ('reply' as const) : ('timeout' as const)));
+  const r = await Promise.race([answered, tooBig, notSent]);
+  st.tooBig = null;
+  st.notSent = null;
+  // Dropped for sure (ICMP) or never sent: reuse its GRE sequence number, so pptpd sees no gap.
+  if (r === 'too_big' || r === 'not_sent') tun.link.rewind(seq);
+  // Later timeouts scale with what replies take here (the lab VM's TCG RTT varies 10-400 ms).
+  if (r === 'reply') st.waitMs = Math.min(st.maxWaitMs, Math.max(250, 8 * (performance.now() - t0)));
+  return r;
 }
 
 export const mtuProbe: Probe = {

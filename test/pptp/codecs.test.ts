@@ -79,6 +79,12 @@ test('GreLink: acks what it received, drops reordered packets, checks the call I
   assert.equal(link.ackOnly(), undefined);
   const second = decodeGre(link.wrap(Buffer.from('w')));
   assert.ok(second.ok && second.value.seq === 1 && second.value.ack === 10);
+  // Rewind only the last sequence number (a packet known to be dropped), never an older one.
+  assert.equal(link.rewind(0), false);
+  assert.equal(link.rewind(1), true);
+  assert.equal(link.nextSeq, 1);
+  const again = decodeGre(link.wrap(Buffer.from('v')));
+  assert.ok(again.ok && again.value.seq === 1);
 });
 
 test('PPP: full, ACFC-compressed and PFC-compressed frames decode alike', () => {

@@ -94,7 +94,7 @@ async function loopProbe(port: number) {
     vantage: 'test',
     host: 'test',
     timeoutMs: 1500,
-    options: { restartMs: 300, maxConfigure: 3 },
+    options: { restartMs: '300', maxConfigure: '3' },
     state: new MemoryStateStore(),
     now: () => performance.now(),
     wallClock: () => new Date(),

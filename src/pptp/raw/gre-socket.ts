@@ -68,6 +68,12 @@ export function locateHelper(): Promise<string> {
 
 export const PMTU = { DONT: 0, DO: 2, PROBE: 3 } as const;
 
+export interface IcmpError {
+  type: number;
+  code: number;
+  info: number;
+}
+
 export interface SendFailure {
   errno: number;
   pathMtu: number;
@@ -81,6 +87,8 @@ export class RawGreSocket {
   onPacket: (gre: Buffer) => void = () => {};
   onSendError: (f: SendFailure) => void = () => {};
   onExit: (why: string) => void = () => {};
+  /** ICMP error about a packet we sent (type 3 code 4 = fragmentation needed, `info` = next-hop MTU). */
+  onIcmpError: (e: IcmpError) => void = () => {};
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {}
 
@@ -179,6 +187,8 @@ export class RawGreSocket {
       else if (type === 'E' && p.length >= 4) this.onFatal(p.readUInt32BE(0), p.subarray(4).toString('utf8'));
       else if (type === 'X' && p.length >= 8)
         this.onSendError({ errno: p.readUInt32BE(0), pathMtu: p.readUInt32BE(4) });
+      else if (type === 'F' && p.length >= 6)
+        this.onIcmpError({ type: p.readUInt8(0), code: p.readUInt8(1), info: p.readUInt32BE(2) });
       else if (type === 'M' && p.length >= 4) this.mtuWaiters.shift()?.(p.readUInt32BE(0));
     }
   }
