@@ -1,199 +1,11 @@
 /**
- * `pptpmon probe HOST`: wiring from flags to a ProbeContext, the registry runner, and one of three
- * outputs (text, --json, --nagios). Contracts in ARCHITECTURE.md. Secrets come only from files or the
- * environment, so they never sit in argv where `ps` and shell history would show them.
+ * `pptpmon probe HOST`: registers the command and its flags (ARCHITECTURE.md contracts). The action
+ * lives in probe-action.ts and is imported on use: the probe modules (PPP, crypto, LDAP client) would
+ * otherwise load for every pptpmon command.
  */
-import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { CliCommand } from './index.js';
-import {
-  FileStateStore,
-  defaultStateFile,
-  findProbe,
-  parseCheckList,
-  probeNames,
-  runProbes,
-  type ProbeContext,
-  type RadiusProbeOptions,
-} from '../probes/index.js';
-import { nagiosReport, parseThreshold, unknownLine, type Threshold } from '../probes/nagios.js';
-import { jsonReport, textReport } from '../probes/report.js';
-
-interface ProbeFlags {
-  check?: string;
-  json?: boolean;
-  nagios?: boolean;
-  vantage?: string;
-  warning?: string;
-  critical?: string;
-  user?: string;
-  passwordFile?: string;
-  radiusSecretFile?: string;
-  radiusServer?: string;
-  radiusPort?: string;
-  radiusMethod?: string;
-  radiusRetries?: string;
-  ldapUrl?: string;
-  ldapBindDn?: string;
-  ldapBase?: string;
-  ldapFilter?: string;
-  ldapPasswordFile?: string;
-  port?: string;
-  timeout?: string;
-  stateFile?: string;
-  opt: string[];
-}
-
-class UsageError extends Error {}
-
-/** Reads a secret file: its content minus one trailing newline. The path may be named; the content never. */
-async function readSecret(file: string, flag: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  const secret = text.replace(/\r?\n$/, '');
-  if (secret.length === 0) throw new UsageError(`${flag} ${file} is empty`);
-  return secret;
-}
-
-function intFlag(value: string | undefined, flag: string, min: number, max: number, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(
-      `${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return Number(value);
-}
-
-function threshold(value: string | undefined, flag: string): Threshold {
-  if (value === undefined) return {};
-  const t = parseThreshold(value);
-  if (typeof t === 'string') throw new UsageError(`${flag}: ${t}`);
-  return t;
-}
-
-function defaultChecks(): string {
-  return ['tcp', 'control', 'gre'].filter((n) => findProbe(n)).join(',');
-}
-
-async function buildContext(host: string, f: ProbeFlags, checks: readonly string[]): Promise<ProbeContext> {
-  if (!host || host.startsWith('-'))
-    throw new UsageError(`HOST: expected a host name or address, got ${JSON.stringify(host)}`);
-  const env = process.env;
-  const ctx: ProbeContext = {
-    target: host,
-    port: intFlag(f.port, '--port', 1, 65535, 1723),
-    vantage: f.vantage ?? hostname(),
-    host: hostname(),
-    timeoutMs: intFlag(f.timeout, '--timeout', 1, 600_000, 5000),
-    options: {},
-    state: new FileStateStore(f.stateFile ?? defaultStateFile()),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
-  const options: Record<string, string> = {};
-  for (const o of f.opt) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--opt: expected key=value, got ${JSON.stringify(o)}`);
-    options[o.slice(0, eq)] = o.slice(eq + 1);
-  }
-  ctx.options = options;
-
-  const needs = new Set(checks.flatMap((c) => findProbe(c)?.requires ?? []));
-  const password = f.passwordFile
-    ? await readSecret(f.passwordFile, '--password-file')
-    : env.PPTPMON_PASSWORD;
-  if (f.user) {
-    if (!password)
-      throw new UsageError('--user needs --password-file FILE or the PPTPMON_PASSWORD environment variable');
-    ctx.credentials = { user: f.user, password };
-  }
-  if (checks.includes('radius')) {
-    const secret = f.radiusSecretFile
-      ? await readSecret(f.radiusSecretFile, '--radius-secret-file')
-      : env.PPTPMON_RADIUS_SECRET;
-    if (!secret)
-      throw new UsageError('the radius check needs --radius-secret-file FILE or PPTPMON_RADIUS_SECRET');
-    const method = f.radiusMethod ?? (ctx.credentials ? 'pap' : 'status');
-    if (method !== 'status' && method !== 'pap' && method !== 'mschapv2') {
-      throw new UsageError(
-        `--radius-method: expected status, pap or mschapv2, got ${JSON.stringify(method)}`,
-      );
-    }
-    if (method !== 'status' && !ctx.credentials)
-      throw new UsageError(`--radius-method ${method} needs --user and a password`);
-    const radius: RadiusProbeOptions = {
-      server: f.radiusServer ?? host,
-      port: intFlag(f.radiusPort, '--radius-port', 1, 65535, 1812),
-      secret,
-      method,
-      retries: intFlag(f.radiusRetries, '--radius-retries', 0, 10, 2),
-      nasIdentifier: 'pptpmon',
-    };
-    ctx.radius = radius;
-  }
-  if (checks.includes('ldap')) {
-    ctx.ldap = { url: f.ldapUrl ?? `ldap://${host.includes(':') ? `[${host}]` : host}:389` };
-    if (f.ldapBindDn) ctx.ldap.bindDn = f.ldapBindDn;
-    if (f.ldapBase) ctx.ldap.base = f.ldapBase;
-    if (f.ldapFilter) ctx.ldap.filter = f.ldapFilter;
-    const ldapPassword = f.ldapPasswordFile
-      ? await readSecret(f.ldapPasswordFile, '--ldap-password-file')
-      : (env.PPTPMON_LDAP_PASSWORD ?? password);
-    if (f.ldapBindDn && !ldapPassword)
-      throw new UsageError(
-        '--ldap-bind-dn needs --ldap-password-file, PPTPMON_LDAP_PASSWORD or a --user password',
-      );
-    if (ldapPassword && f.ldapBindDn) ctx.ldap.password = ldapPassword;
-  }
-  if (needs.has('credentials') && !ctx.credentials) {
-    throw new UsageError(
-      `check(s) ${checks.filter((c) => findProbe(c)?.requires?.includes('credentials')).join(', ')} need --user and --password-file or PPTPMON_PASSWORD`,
-    );
-  }
-  return ctx;
-}
-
-async function action(host: string, f: ProbeFlags, setExit: (code: number) => void): Promise<void> {
-  const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  try {
-    if (f.json && f.nagios) throw new UsageError('--json and --nagios exclude each other');
-    const { checks, unknown } = parseCheckList(f.check ?? defaultChecks());
-    if (unknown.length > 0)
-      throw new UsageError(
-        `--check: unknown check(s) ${unknown.join(', ')} (known: ${probeNames().join(', ')})`,
-      );
-    if (checks.length === 0) throw new UsageError('--check: no checks given');
-    const warn = threshold(f.warning, '-w');
-    const crit = threshold(f.critical, '-c');
-    const ctx = await buildContext(host, f, checks);
-    const run = await runProbes(checks, ctx);
-    const report = { target: host, vantage: ctx.vantage, ...run };
-    if (f.nagios) {
-      const n = nagiosReport(host, run.checks, warn, crit);
-      out(n.line);
-      setExit(n.state);
-    } else {
-      out(f.json ? jsonReport(report) : textReport(report));
-      setExit(run.ok ? 0 : 1);
-    }
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (f.nagios) {
-      out(unknownLine(`usage: ${err.message}`).line);
-      setExit(3);
-    } else {
-      process.stderr.write(`pptpmon probe: ${err.message}\n`);
-      setExit(2);
-    }
-  }
-}
+import type { ProbeFlags } from './probe-action.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -205,7 +17,10 @@ export const probeCommand: CliCommand = {
       .command('probe')
       .description('probe a PPTP server layer by layer from this vantage point')
       .argument('<host>', 'PPTP server name or address')
-      .option('--check <list>', `comma-separated checks (registered: ${probeNames().join(', ')})`)
+      .option(
+        '--check <list>',
+        'comma-separated checks, e.g. tcp,control,gre (an unknown name lists the registered ones)',
+      )
       .option('--json', 'print one JSON document {target, vantage, ok, checks, events}')
       .option('--nagios', 'print one Nagios line with perfdata; exit 0/1/2/3')
       .option('--vantage <name>', 'name of this vantage point (default: this host name)')
@@ -239,6 +54,9 @@ export const probeCommand: CliCommand = {
       .option('--timeout <ms>', 'deadline for each network step (default 5000)')
       .option('--state-file <file>', 'where the last control fingerprint is kept')
       .option('--opt <key=value>', 'probe-specific setting (repeatable)', collect, [])
-      .action((host: string, flags: ProbeFlags) => action(host, flags, setExit));
+      .action(async (host: string, flags: ProbeFlags) => {
+        const { probeAction } = await import('./probe-action.js');
+        await probeAction(host, flags, setExit);
+      });
   },
 };
