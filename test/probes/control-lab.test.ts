@@ -1,0 +1,106 @@
+// tcp and control probes (and the control client's call set-up) against the lab's REAL pptpd 1.4.0 in
+// the qemu VM (test/lab/lab.ts). Healthy server: both succeed, pptpd logs our clean Stop-Control-
+// Connection. Fault `pptpd-stop` (under the lab's exclusive lock): both fail at stage tcp, refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { getLab } from '../lab/lab.js';
+import { PptpControlClient } from '../../src/pptp/ctrl-client.js';
+import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+
+function ctx(target: string, state = new MemoryStateStore()): ProbeContext {
+  return {
+    target,
+    port: 1723,
+    vantage: 'lab-host',
+    host: 'test',
+    timeoutMs: 5000,
+    options: {},
+    state,
+    now: () => performance.now(),
+    wallClock: () => new Date(),
+  };
+}
+
+async function probe(name: string, c: ProbeContext) {
+  const p = findProbe(name);
+  assert.ok(p, name);
+  return runProbe(p, c);
+}
+
+test('healthy lab pptpd: tcp and control succeed; pptpd sees our StopCCRQ', async (t) => {
+  const lab = await getLab(t);
+  if (!lab) return;
+  const server = lab.net.serverIp;
+  const tcp = await probe('tcp', ctx(server));
+  assert.equal(tcp.result.ok, true, String(tcp.result.detail));
+  const mark = lab.logMark();
+  const control = await probe('control', ctx(server));
+  const r = control.result;
+  assert.equal(r.ok, true, String(r.detail));
+  assert.equal(r.protocolVersion, '1.0');
+  assert.equal(r.resultCode, 1);
+  assert.equal(typeof r.vendor, 'string');
+  assert.equal(typeof r.hostname, 'string');
+  assert.equal(typeof r.echoMs, 'number');
+  assert.equal(r.stopResult, 1);
+  assert.equal(control.events[0]?.kind, 'probe.control');
+  t.diagnostic(
+    `pptpd SCCRP: vendor=${String(r.vendor)} hostname=${String(r.hostname)} firmware=${String(r.firmware)} framing=${JSON.stringify(r.framing)} bearer=${JSON.stringify(r.bearer)} maxChannels=${String(r.maxChannels)}`,
+  );
+  // pptpd (pptpctrl.c) logs each control message type it receives with `debug` on.
+  await lab.waitForLog(mark, 'syslog', /Received PPTP Control Message \(type: 3\)/, 10_000);
+  await lab.waitForLog(mark, 'syslog', /control connection finished/, 10_000);
+});
+
+test('control client against real pptpd: OCRQ/OCRP gives call ids, SLI accepted, CCRQ clears the call', async (t) => {
+  const lab = await getLab(t);
+  if (!lab) return;
+  // OCRQ makes pptpd launch pppd: that changes server state, so hold the lab's lock.
+  await lab.exclusive(async () => {
+    const mark = lab.logMark();
+    const c = await PptpControlClient.connect({ host: lab.net.serverIp, timeoutMs: 8000 });
+    try {
+      await c.start();
+      const call = await c.outgoingCall();
+      assert.equal(call.reply.resultCode, 1);
+      assert.ok(call.peerCallId >= 0 && call.peerCallId <= 0xffff);
+      c.setLinkInfo(call.peerCallId);
+      const cleared = await c.clearCall(call.callId);
+      // pptpd 1.4 ends the control connection on CCRQ instead of sending the CDN (see clearCall).
+      assert.ok(cleared.closedByServer || cleared.cdn?.callId === call.callId, JSON.stringify(cleared));
+      if (!cleared.closedByServer) {
+        const stop = await c.stop();
+        assert.equal(stop.resultCode, 1);
+      }
+    } finally {
+      c.close();
+    }
+    // pptpd decoded our SLI and CCRQ as such (pptpctrl.c debug lines).
+    await lab.waitForLog(mark, 'syslog', /Got a SET LINK INFO packet with standard ACCMs/, 10_000);
+    await lab.waitForLog(mark, 'syslog', /Received CALL CLR request \(closing call\)/, 10_000);
+  });
+});
+
+test('pptpd stopped: tcp and control fail at stage tcp with reason refused', async (t) => {
+  const lab = await getLab(t);
+  if (!lab) return;
+  await lab.exclusive(async () => {
+    const fault = await lab.fault('pptpd-stop');
+    try {
+      const tcp = await probe('tcp', ctx(lab.net.serverIp));
+      assert.equal(tcp.result.ok, false);
+      assert.equal(tcp.result.stage, 'tcp');
+      assert.equal(tcp.result.reason, 'refused');
+      const control = await probe('control', ctx(lab.net.serverIp));
+      assert.equal(control.result.stage, 'tcp');
+      assert.equal(control.result.reason, 'refused');
+      assert.equal(control.events[0]?.severity, 'critical');
+    } finally {
+      await fault.undo();
+    }
+    // And back: the probe sees the restarted server.
+    const again = await probe('control', ctx(lab.net.serverIp));
+    assert.equal(again.result.ok, true, String(again.result.detail));
+  });
+});
