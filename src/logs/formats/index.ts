@@ -181,6 +181,16 @@ export function tagStartOf(b: Uint8Array, i: number, end: number, f: LineFormat)
     for (let k = i + 19; k < lim; k++) if (b[k] === 32) return k + 1;
     return -1;
   }
-  if (f === 'openwrt') return b[i + 24] === 32 ? i + 25 : -1;
+  if (f === 'openwrt') {
+    if (b[i + 24] !== 32) return -1;
+    // Skip `facility.level` as parseOpenwrt does: a token with a dot that does not end in a colon.
+    let k = i + 25;
+    let dot = false;
+    while (k < end && b[k] !== 32) {
+      if (b[k] === 46) dot = true;
+      k++;
+    }
+    return dot && k < end && b[k - 1] !== 58 ? k + 1 : i + 25;
+  }
   return -1;
 }

@@ -11,9 +11,10 @@
 /**
  * Byte strings at least one of which every relevant line contains (in its tag, or in journald's
  * SYSLOG_IDENTIFIER). `repeated` brings in sysklogd's `last message repeated N times`, which names
- * no program and is kept only when the line before it was kept.
+ * no program and is kept only when the line before it was kept. Upper case too (`PPPD` on some
+ * firmwares); mixed case (`Pppd`) is matched only on the shapes with the byte-level tag check.
  */
-export const NEEDLES = ['ppp', 'pptp', 'radius', 'repeated'] as const;
+export const NEEDLES = ['ppp', 'pptp', 'radius', 'repeated', 'PPP', 'PPTP', 'RADIUS'] as const;
 
 export function isRelevantProgram(program: string | undefined): boolean {
   if (program === undefined) return false;
@@ -66,35 +67,19 @@ function hasNeedle(b: Uint8Array, s: number, e: number): boolean {
   return false;
 }
 
-function isYear(b: Uint8Array, s: number, e: number): boolean {
-  if (e - s !== 4) return false;
-  for (let k = s; k < e; k++) {
-    const c = b[k] as number;
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
 /**
- * The program filter on raw bytes, for lines whose prefix ends at `t` (`[HOST ]TAG[PID]: ...`): no
- * decoding, no allocation. Mirrors tailAt(): a first token that is not a tag is a host (or a year, or
- * OpenWrt's facility.level); the tag is the next token.
+ * The program filter on raw bytes, for lines whose prefix ends at `t` (`[YEAR ][HOST ]TAG[PID]: ...`):
+ * no decoding, no allocation. It may say yes where the parser then finds no relevant program (the
+ * reader parses every line it keeps), never the reverse: the first of the next three tokens that ends
+ * in `[` or `:` is judged as the tag, and sysklogd's repeat may follow a year or a host.
  */
 export function tagVerdictAt(b: Uint8Array, t: number, end: number): number {
-  let k = tokenEnd(b, t, end);
-  if (k >= end) return TAG_OTHER;
-  if (b[k] === 32) {
+  for (let n = 0; n < 3 && t < end; n++) {
     if (isLastRepeated(b, t, end)) return TAG_REPEAT;
-    if (isYear(b, t, k)) {
-      t = k + 1;
-      k = tokenEnd(b, t, end);
-      if (k >= end) return TAG_OTHER;
-      if (b[k] !== 32) return hasNeedle(b, t, k) ? TAG_RELEVANT : TAG_OTHER;
-    }
-    t = k + 1;
-    k = tokenEnd(b, t, end);
+    const k = tokenEnd(b, t, end);
     if (k >= end) return TAG_OTHER;
-    if (b[k] === 32) return isLastRepeated(b, t, end) ? TAG_REPEAT : TAG_OTHER;
+    if (b[k] !== 32) return hasNeedle(b, t, k) ? TAG_RELEVANT : TAG_OTHER;
+    t = k + 1;
   }
-  return hasNeedle(b, t, k) ? TAG_RELEVANT : TAG_OTHER;
+  return TAG_OTHER;
 }
