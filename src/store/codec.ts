@@ -16,8 +16,15 @@ export class StoreInputError extends Error {
   }
 }
 
+/**
+ * ISO 8601 with a zone (the Event contract). Checked before Date.parse, which also takes forms like
+ * "Nov 24 10:00:00" and reads them in the host's zone and an arbitrary year: a syslog timestamp
+ * leaking through unconverted must be refused, not stored as 2001.
+ */
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
 export function toMs(iso: string, where: string): number {
-  const ms = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  const ms = typeof iso === 'string' && ISO_RE.test(iso) ? Date.parse(iso) : NaN;
   if (!Number.isFinite(ms)) {
     throw new StoreInputError(where, `not an ISO 8601 time: ${JSON.stringify(iso)}`);
   }

@@ -12,3 +12,4 @@ export {
   type AuditSeal,
   type ExportResult,
 } from './audit-export.js';
+export { EventWriter, type EventWriterOptions, type WriterStats, type WriterTimers } from './writer.js';
