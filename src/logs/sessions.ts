@@ -466,7 +466,10 @@ export class SessionTracker {
 }
 
 function peerIsCalling(rec: LogRecord): boolean {
-  return rec.message.startsWith('peer from calling number');
+  // Both are pppd's own record of pptpd's `remotenumber`: authoritative for the client IP.
+  return (
+    rec.message.startsWith('peer from calling number') || rec.message.startsWith('pptpd-logwtmp.so ip-up')
+  );
 }
 
 export type { SessionRole, Transport };

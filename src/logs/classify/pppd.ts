@@ -145,6 +145,7 @@ function classifyPppd(m: string): Match | undefined {
       return classifyRest(m);
     }
     case 112 /* p */: {
+      if (m.startsWith('pptpd-logwtmp')) return logwtmp(m);
       if (m.startsWith('pppd ')) {
         const r = STARTED.exec(m);
         if (r)
@@ -338,6 +339,23 @@ function classifyPppd(m: string): Match | undefined {
     default:
       return classifyRest(m);
   }
+}
+
+// poptop plugins/pptpd-logwtmp.c: notice("pptpd-logwtmp.so ip-up %s %s %s", ifname, user, remote
+// number) — the one line that names user AND client IP of a successful PPTP login without debug.
+const LOGWTMP_UP = /^pptpd-logwtmp\.so ip-up (\S+) (\S+) (\S+)/;
+
+function logwtmp(m: string): Match {
+  const r = LOGWTMP_UP.exec(m);
+  if (!r) return KNOWN; // "pptpd-logwtmp: $Version$", "pptpd-logwtmp.so ip-down ppp0"
+  return {
+    hints: [
+      { h: 'user', user: r[2] ?? '' },
+      { h: 'peer', peer: r[3] ?? '' },
+      { h: 'role', role: 'server' },
+      { h: 'transport', transport: 'pptp' },
+    ],
+  };
 }
 
 function weAuthed(m: string): Match {

@@ -273,3 +273,17 @@ test('lines the classifiers must NOT claim stay unclassified', () => {
   assert.equal(classifyPptpd('something else'), undefined);
   assert.equal(classifyPptpClient('not an anon line'), undefined);
 });
+
+test('pptpd-logwtmp names the user and client IP of a successful login (seen in the lab)', () => {
+  const m = classifyPppd('pptpd-logwtmp.so ip-up ppp0 alice 10.77.1.2');
+  assert.ok(m);
+  assert.deepEqual(
+    (m.hints ?? []).filter((h) => h.h === 'user' || h.h === 'peer'),
+    [
+      { h: 'user', user: 'alice' },
+      { h: 'peer', peer: '10.77.1.2' },
+    ],
+  );
+  assert.ok(classifyPppd('pptpd-logwtmp: $Version$'));
+  assert.ok(classifyPppd('pptpd-logwtmp.so ip-down ppp0'));
+});
