@@ -3,7 +3,8 @@
 // pptpmon does more per run (SCCRQ, Echo RTT, Stop-Control-Connection) than nmap's script (SCCRQ only);
 // the in-process figure shows the probe's own cost without Node's start-up.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getLab } from '../../test/lab/lab.js';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
 }
 
 async function measure(server: string): Promise<void> {
-  const probeArgs = ['probe', server, '--check', 'control', '--json', '--state-file', '/dev/null'];
+  const stateFile = path.join(tmpdir(), `pptpmon-bench-state-${process.pid}.json`);
+  const probeArgs = ['probe', server, '--check', 'control', '--json', '--state-file', stateFile];
   const cliArgs = ['--import', 'tsx', 'src/cli/main.ts', ...probeArgs];
   // tsc emits despite type errors elsewhere in a tree under work; only the CLI's files matter here.
   await timed(process.execPath, [
@@ -96,6 +98,7 @@ async function measure(server: string): Promise<void> {
     if (r.result.ok) inproc.push(performance.now() - t0);
     else failures.push(String(r.result.detail));
   }
+  rmSync(stateFile, { force: true });
   const mo = median(ours);
   const mn = median(nmap);
   const mi = median(inproc);

@@ -52,7 +52,10 @@ export const probeCommand: CliCommand = {
       .option('--ldap-filter <filter>', 'LDAP search filter (default (objectClass=*))')
       .option('--port <n>', 'PPTP control port (default 1723)')
       .option('--timeout <ms>', 'deadline for each network step (default 5000)')
-      .option('--state-file <file>', 'where the last control fingerprint is kept')
+      .option(
+        '--state-file <file>',
+        'where the last control fingerprint is kept (a path that is not a regular file keeps none)',
+      )
       .option('--opt <key=value>', 'probe-specific setting (repeatable)', collect, [])
       .action(async (host: string, flags: ProbeFlags) => {
         const { probeAction } = await import('./probe-action.js');

@@ -2,7 +2,7 @@
  * ProbeStateStore implementations: in memory (tests, long-running agents that persist elsewhere) and a
  * small JSON file (the CLI, so `pptpmon probe` run from cron still notices a changed fingerprint).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ProbeStateStore } from './types.js';
@@ -26,7 +26,22 @@ export function defaultStateFile(env: NodeJS.ProcessEnv = process.env): string {
 export class FileStateStore implements ProbeStateStore {
   constructor(private readonly file: string) {}
 
+  /**
+   * Whether the path may be used: missing or a regular file. Anything else (`/dev/null`, a FIFO, a
+   * directory, a symlink) means "keep no state": reading a FIFO would block, and the write-then-rename
+   * in set() once turned the machine's /dev/null into a plain file when given `--state-file /dev/null`.
+   */
+  private async usable(): Promise<boolean> {
+    try {
+      return (await lstat(this.file)).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+  }
+
   private async load(): Promise<Record<string, string>> {
+    if (!(await this.usable())) return {};
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -52,6 +67,7 @@ export class FileStateStore implements ProbeStateStore {
   }
 
   async set(key: string, value: string): Promise<void> {
+    if (!(await this.usable())) return;
     const data = await this.load();
     data[key] = value;
     await mkdir(path.dirname(this.file), { recursive: true });

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -74,7 +75,7 @@ async function cliInNs(
         '--timeout',
         '800',
         '--state-file',
-        '/dev/null',
+        path.join(tmpdir(), `pptpmon-tcp-state-${process.pid}.json`),
       ],
       { cwd: ROOT, timeout: 30_000 },
       (err, stdout) => {
