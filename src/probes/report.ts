@@ -26,7 +26,7 @@ const BASE_FIELDS = new Set(['check', 'ok', 'ms', 'stage', 'reason', 'detail']);
 function fieldText(v: JsonValue | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return /[\s"]/.test(v) || v === '' ? JSON.stringify(v) : v;
-  if (Array.isArray(v)) return v.map((x) => fieldText(x)).join(',');
+  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.map((x) => fieldText(x)).join(',');
   if (v !== null && typeof v === 'object') {
     return Object.entries(v)
       .map(([k, x]) => `${k}:${fieldText(x)}`)

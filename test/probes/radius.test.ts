@@ -238,3 +238,36 @@ test('a server that answers with forged or garbage replies is not believed', asy
     srv.close();
   }
 });
+
+test('RADIUS decoder: seeded random and mutated datagrams never throw; lengths are always respected', () => {
+  let seed = 0x2865;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const valid = encodePacket({
+    code: 2,
+    identifier: 7,
+    authenticator: Buffer.alloc(16, 1),
+    attributes: [
+      { type: 18, value: Buffer.from('hello') },
+      { type: 26, value: Buffer.from([0, 0, 1, 55, 26, 4, 65, 66]) },
+    ],
+  });
+  let ok = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const b =
+      rand() < 0.5
+        ? Buffer.from(valid)
+        : Buffer.from(Array.from({ length: Math.floor(rand() * 80) }, () => Math.floor(rand() * 256)));
+    for (let k = 0; k < 1 + rand() * 3; k++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+    const d = decodePacket(b);
+    if (d.ok) {
+      ok++;
+      assert.ok(d.raw.length <= b.length);
+      const total = d.packet.attributes.reduce((n, a) => n + a.value.length + 2, 20);
+      assert.equal(total, d.raw.length);
+    }
+  }
+  assert.ok(ok > 0);
+});
