@@ -1,0 +1,142 @@
+/**
+ * The receiving HTTP API (fastify): agents POST batches to /api/v1/ingest with a bearer token; bodies
+ * are validated with zod event by event, so one bad event is rejected by name (`events[3].ts: ...`)
+ * while the rest of the batch is stored — an agent must never retry a poison batch forever. Also
+ * /metrics (Prometheus), /api/v1/sessions (live sessions) and /healthz. The dashboard is a later issue.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { EVENT_KINDS, type Event } from '../events/index.js';
+import type { Session } from '../logs/session.js';
+import type { Metrics } from './metrics.js';
+
+const isoTs = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s), 'expected an ISO 8601 time');
+
+export const eventSchema = z.object({
+  kind: z.enum(EVENT_KINDS),
+  ts: isoTs,
+  host: z.string().min(1).max(255),
+  severity: z.enum(['info', 'warning', 'critical']),
+  attrs: z.record(z.string(), z.unknown()),
+  id: z.string().max(1000).optional(),
+  session: z.string().max(200).optional(),
+  user: z.string().max(256).optional(),
+  peer: z.string().max(256).optional(),
+  source: z
+    .object({
+      file: z.string().optional(),
+      line: z.number().optional(),
+      probe: z.string().optional(),
+      collector: z.string().optional(),
+    })
+    .optional(),
+  raw: z.string().max(65536).optional(),
+});
+
+const sessionSchema = z
+  .object({
+    id: z.string().min(1),
+    host: z.string().min(1),
+    role: z.enum(['server', 'client']),
+    transport: z.string(),
+    evidence: z.array(z.string()),
+    eventIds: z.array(z.string()),
+  })
+  .passthrough();
+
+const bodySchema = z.object({
+  host: z.string().min(1).max(255),
+  events: z.array(z.unknown()).max(100_000),
+  sessions: z.array(z.unknown()).max(100_000).default([]),
+});
+
+/** What the server stores into: the Store, or anything with the same two methods (tests, `run`). */
+export interface IngestTarget {
+  insertEvents(events: readonly Event[]): Promise<string[]>;
+  upsertSessions(sessions: readonly Session[]): Promise<void>;
+}
+
+export interface ServerOptions {
+  token: string;
+  target: IngestTarget;
+  metrics?: Metrics;
+  /** Live sessions for the API (the local sessions collector in `run` and `agent`). */
+  liveSessions?: () => unknown[];
+  bodyLimitBytes?: number;
+  https?: { key: Buffer; cert: Buffer };
+  /** Called with stored events (the rules engine's bus in `run`/`server`). */
+  onEvents?: (events: Event[]) => void;
+}
+
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  if (!m?.[1]) return false;
+  const a = Buffer.from(m[1]);
+  const b = Buffer.from(token);
+  // timingSafeEqual needs equal lengths; comparing lengths first leaks only the length.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function buildServer(opts: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimitBytes ?? 32 << 20,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  const requireToken = async (req: FastifyRequest): Promise<void> => {
+    if (!tokenMatches(req.headers.authorization, opts.token)) {
+      const err = new Error('missing or wrong bearer token') as Error & { statusCode: number };
+      err.statusCode = 401;
+      throw err;
+    }
+  };
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/metrics', async (_req, reply) => {
+    if (!opts.metrics) return reply.code(404).send('no metrics');
+    return reply.type(opts.metrics.contentType).send(await opts.metrics.text());
+  });
+
+  app.get('/api/v1/sessions', { preHandler: requireToken }, async () => ({
+    sessions: opts.liveSessions?.() ?? [],
+  }));
+
+  app.post('/api/v1/ingest', { preHandler: requireToken }, async (req, reply) => {
+    const parsed = bodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      return reply.code(400).send({ error: `body.${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}` });
+    }
+    const events: Event[] = [];
+    const rejected: Array<{ index: number; error: string }> = [];
+    parsed.data.events.forEach((raw, index) => {
+      const r = eventSchema.safeParse(raw);
+      if (r.success) events.push(r.data as unknown as Event);
+      else {
+        const i = r.error.issues[0];
+        rejected.push({
+          index,
+          error: `events[${index}].${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`,
+        });
+      }
+    });
+    const sessions: Session[] = [];
+    parsed.data.sessions.forEach((raw, index) => {
+      const r = sessionSchema.safeParse(raw);
+      if (r.success) sessions.push(r.data as unknown as Session);
+      else rejected.push({ index, error: `sessions[${index}]: ${r.error.issues[0]?.message ?? 'invalid'}` });
+    });
+    if (events.length) await opts.target.insertEvents(events);
+    if (sessions.length) await opts.target.upsertSessions(sessions);
+    opts.metrics?.observe(events);
+    if (events.length) opts.onEvents?.(events);
+    return { accepted: events.length + sessions.length, rejected };
+  });
+
+  return app;
+}

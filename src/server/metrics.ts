@@ -1,0 +1,138 @@
+/**
+ * /metrics: Prometheus exposition via prom-client, names from EVENTS.md. Updated from events as they
+ * are stored. Labels never carry users, peers or IPs (cardinality and privacy); ppp interfaces are
+ * not labelled either (thousands of them) — per-session figures live in the store and the API.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Event } from '../events/index.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly sessionsActive = new Gauge({
+    name: 'pptpmon_sessions_active',
+    help: 'Live ppp sessions',
+    registers: [this.registry],
+  });
+  private readonly sessionsStarted = new Counter({
+    name: 'pptpmon_sessions_started_total',
+    help: 'Sessions started (IPCP up)',
+    registers: [this.registry],
+  });
+  private readonly sessionsEnded = new Counter({
+    name: 'pptpmon_sessions_ended_total',
+    help: 'Sessions ended, by cause',
+    labelNames: ['cause'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'pptpmon_session_duration_seconds',
+    help: 'Session duration',
+    buckets: [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400],
+    registers: [this.registry],
+  });
+  private readonly bytes = new Counter({
+    name: 'pptpmon_session_bytes_total',
+    help: 'Bytes of ended sessions as pppd reports them',
+    labelNames: ['direction'],
+    registers: [this.registry],
+  });
+  private readonly authFailures = new Counter({
+    name: 'pptpmon_auth_failures_total',
+    help: 'Authentication failures',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly processUp = new Gauge({
+    name: 'pptpmon_process_up',
+    help: 'Watched processes running',
+    labelNames: ['name'],
+    registers: [this.registry],
+  });
+  private readonly restarts = new Counter({
+    name: 'pptpmon_process_restarts_total',
+    help: 'Daemon restarts seen',
+    labelNames: ['name'],
+    registers: [this.registry],
+  });
+  private readonly ifaceErrors = new Counter({
+    name: 'pptpmon_iface_errors_total',
+    help: 'Interface errors (non-ppp)',
+    labelNames: ['iface', 'direction'],
+    registers: [this.registry],
+  });
+  private readonly eventsTotal = new Counter({
+    name: 'pptpmon_events_total',
+    help: 'Events stored, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly spoolDropped = new Counter({
+    name: 'pptpmon_agent_spool_dropped_total',
+    help: 'Events dropped because the spool bound was hit',
+    registers: [this.registry],
+  });
+  private readonly procs = new Map<string, Set<number>>();
+  private readonly lastIfaceErrors = new Map<string, number>();
+
+  observe(events: readonly Event[]): void {
+    for (const ev of events) {
+      this.eventsTotal.inc({ kind: ev.kind });
+      switch (ev.kind) {
+        case 'ppp.ipcp.up':
+          this.sessionsStarted.inc();
+          break;
+        case 'ppp.end':
+          this.sessionsEnded.inc({ cause: ev.attrs.cause ?? 'unknown' });
+          if (ev.attrs.seconds !== undefined) this.duration.observe(ev.attrs.seconds);
+          if (ev.attrs.bytesIn !== undefined) this.bytes.inc({ direction: 'in' }, ev.attrs.bytesIn);
+          if (ev.attrs.bytesOut !== undefined) this.bytes.inc({ direction: 'out' }, ev.attrs.bytesOut);
+          break;
+        case 'auth.fail':
+          this.authFailures.inc({ reason: ev.attrs.reason });
+          break;
+        case 'proc.up':
+        case 'proc.down': {
+          const set = this.procs.get(ev.attrs.name) ?? new Set<number>();
+          if (ev.kind === 'proc.up') set.add(ev.attrs.pid);
+          else set.delete(ev.attrs.pid);
+          this.procs.set(ev.attrs.name, set);
+          this.processUp.set({ name: ev.attrs.name }, set.size);
+          break;
+        }
+        case 'proc.restart':
+          this.restarts.inc({ name: ev.attrs.name }, ev.attrs.count);
+          break;
+        case 'net.iface.sample':
+          for (const [direction, v] of [
+            ['rx', ev.attrs.rxErrors],
+            ['tx', ev.attrs.txErrors],
+          ] as const) {
+            const key = `${ev.host}|${ev.attrs.iface}|${direction}`;
+            const prev = this.lastIfaceErrors.get(key);
+            if (prev !== undefined && v > prev)
+              this.ifaceErrors.inc({ iface: ev.attrs.iface, direction }, v - prev);
+            else if (prev === undefined) this.ifaceErrors.inc({ iface: ev.attrs.iface, direction }, 0);
+            this.lastIfaceErrors.set(key, v);
+          }
+          break;
+        case 'agent.spool.dropped':
+          this.spoolDropped.inc(ev.attrs.count);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  setSessionsActive(n: number): void {
+    this.sessionsActive.set(n);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
