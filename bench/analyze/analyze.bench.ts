@@ -43,6 +43,35 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Where the time goes, in this process: reading+filtering+parsing alone, then the whole analysis. */
+async function inProcess(log: string, lines: number): Promise<void> {
+  const read = (await import(
+    join(ROOT, 'dist/logs/read/index.js')
+  )) as typeof import('../../src/logs/read/index.js');
+  const report = (await import(
+    join(ROOT, 'dist/logs/report/index.js')
+  )) as typeof import('../../src/logs/report/index.js');
+  let t = performance.now();
+  const r = new read.LogReader([log], { timeZone: 'UTC' });
+  await r.open();
+  let records = 0;
+  for await (const b of r.batches()) records += b.length;
+  const readMs = performance.now() - t;
+  t = performance.now();
+  await report.runAnalyze({
+    files: [log],
+    output: 'text',
+    timeZone: 'UTC',
+    write: () => {},
+    writeErr: () => {},
+  });
+  const allMs = performance.now() - t;
+  process.stdout.write(
+    `  in-process: read+filter+parse ${fmt(readMs)} ms (${fmt((lines * 1000) / readMs)} lines/s, ${fmt(records)} records); ` +
+      `whole analysis ${fmt(allMs)} ms, of which classify+correlate+report ~${fmt(allMs - readMs)} ms\n`,
+  );
+}
+
 async function run(lines: number, dir: string, withFail2ban: boolean): Promise<void> {
   const log = join(dir, `syslog-${lines}`);
   const t0 = Date.now();
@@ -53,6 +82,8 @@ async function run(lines: number, dir: string, withFail2ban: boolean): Promise<v
   );
 
   const grep = measure('grep', ['-cE', 'pppd|pptpd', log], dir);
+  // Start-up alone: the CLI loads every command's modules before it runs one.
+  const boot = measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), '--version'], dir);
   const ana = measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'analyze', '--json', log], dir);
   const doc = JSON.parse(ana.out) as {
     summary: { sessions: number; failures: Record<string, number>; peakConcurrent: number };
@@ -62,6 +93,11 @@ async function run(lines: number, dir: string, withFail2ban: boolean): Promise<v
     `  ${name.padEnd(16)} ${m.secs.toFixed(2).padStart(8)} s ${fmt(lines / m.secs).padStart(12)} lines/s ${m.rssMb.toFixed(1).padStart(8)} MB peak RSS\n`;
   process.stdout.write(row('grep -cE', grep));
   process.stdout.write(row('pptpmon analyze', ana));
+  process.stdout.write(
+    `  (pptpmon --version alone: ${boot.secs.toFixed(2)} s, ${boot.rssMb.toFixed(1)} MB; analyze without start-up: ` +
+      `${fmt(lines / Math.max(ana.secs - boot.secs, 0.01))} lines/s)\n`,
+  );
+  await inProcess(log, lines);
   let f2b: Measure | undefined;
   if (withFail2ban) {
     const filter = join(dir, 'pppd-auth.conf');

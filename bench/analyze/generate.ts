@@ -3,7 +3,8 @@
  * (cron, sshd, systemd, kernel firewall, postfix, dhclient, named) and about 10% pppd/pptpd/pptp lines.
  * The PPTP lines are the lab's real capture (samples/syslog: pptpd 1.4.0, pppd 2.4.9, pptp-linux 1.10;
  * a good call, a bad password, MPPE refused, an unknown user, an LCP timeout) replayed many times with
- * new pids, client IPs and users, stretched in time so that hundreds of calls overlap and interleave.
+ * new pids, client IPs and users, each replay's long gaps stretched by its own random factor
+ * (5x-200x) so that long calls overlap many short ones and hundreds of calls interleave.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 
@@ -20,8 +21,10 @@ export function rng(seed: number): () => number {
 }
 
 interface TemplateLine {
-  /** Seconds after the capture's first line. */
-  offset: number;
+  /** Seconds after the capture's first line: the part made of short gaps (kept as they are)... */
+  shortSecs: number;
+  /** ...and the part made of gaps of 3 s or more (a call staying up, a timer), which replays stretch. */
+  longSecs: number;
   program: string;
   pid: number;
   message: string;
@@ -32,7 +35,9 @@ const MGR_PID = 124;
 
 function loadTemplate(samplePath: string): TemplateLine[] {
   const out: TemplateLine[] = [];
-  let t0: number | undefined;
+  let prev: number | undefined;
+  let shortSecs = 0;
+  let longSecs = 0;
   for (const line of readFileSync(samplePath, 'utf8').split('\n')) {
     const m = /^\w{3} +\d+ (\d\d):(\d\d):(\d\d) (\S+?)\[(\d+)\]: (.*)$/.exec(line);
     if (!m) continue;
@@ -44,8 +49,12 @@ function loadTemplate(samplePath: string): TemplateLine[] {
     )
       continue; // manager start-up lines belong to a restart, not to a call
     const secs = Number(hh) * 3600 + Number(mm) * 60 + Number(ss);
-    t0 ??= secs;
-    out.push({ offset: secs - t0, program, pid: Number(pid), message });
+    const gap = prev === undefined ? 0 : secs - prev;
+    prev = secs;
+    // Bursts (a packet exchange, "Connection terminated." and its trailer) stay bursts.
+    if (gap >= 3) longSecs += gap;
+    else shortSecs += gap;
+    out.push({ shortSecs, longSecs, program, pid: Number(pid), message });
   }
   return out;
 }
@@ -94,7 +103,8 @@ export interface GenerateResult {
 
 /**
  * Writes `lines` lines to `path`. Replays of the capture start at a steady rate so that ~10% of
- * lines are theirs; each replay is stretched 20x in time (the capture's 43 s become ~15 min).
+ * lines are theirs; in each, gaps of 3 s or more are stretched 5x-200x (calls stay up for minutes to
+ * hours), while bursts keep their real spacing.
  */
 export async function generateSyslog(
   path: string,
@@ -105,7 +115,6 @@ export async function generateSyslog(
   const r = rng(seed);
   const tpl = loadTemplate(samplePath);
   const replays = Math.max(1, Math.round((0.1 * lines) / tpl.length));
-  const STRETCH = 20;
   const startMs = Date.UTC(2026, 10, 20, 0, 0, 0);
   const spanMs = lines * 50; // 20 lines/s on average
   const gapMs = spanMs / replays;
@@ -116,6 +125,7 @@ export async function generateSyslog(
     start: number;
     user: string;
     ip: string;
+    stretch: number;
   }
   let live: Live[] = [];
   let nextReplay = 0;
@@ -133,6 +143,7 @@ export async function generateSyslog(
         start: now,
         user: `user${1 + Math.floor(r() * 400)}`,
         ip: `10.${Math.floor(r() * 250)}.${Math.floor(r() * 250)}.${1 + Math.floor(r() * 250)}`,
+        stretch: 5 + r() * 195,
       });
       nextReplay++;
     }
@@ -140,7 +151,8 @@ export async function generateSyslog(
     let due: Live | undefined;
     let dueAt = Infinity;
     for (const l of live) {
-      const t = l.start + (tpl[l.i] as TemplateLine).offset * 1000 * STRETCH;
+      const tl = tpl[l.i] as TemplateLine;
+      const t = l.start + (tl.shortSecs + tl.longSecs * l.stretch) * 1000;
       if (t <= now && t < dueAt) {
         due = l;
         dueAt = t;
