@@ -16,6 +16,7 @@ import {
   rowToEvent,
   toMs,
   type BucketRow,
+  type EventRow,
 } from './codec.js';
 import { PgMaintenance } from './postgres-maintenance.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
@@ -115,9 +116,20 @@ export class PostgresStore extends PgMaintenance implements Store {
     return r.rows[0]?.v ?? 0;
   }
 
+  /** Serialises event batches of this store: see insertEvents. */
+  private eventQueue: Promise<unknown> = Promise.resolve();
+
   async insertEvents(events: readonly Event[]): Promise<string[]> {
     if (events.length === 0) return [];
     const rows = events.map((e, i) => eventToRow(e, i));
+    // One batch at a time, so batches commit in id order and a reader tailing with `afterId` never
+    // sees id N+1 committed while id N is still to come (a sequence hands out ids before commit).
+    const run = this.eventQueue.then(() => this.insertRows(rows));
+    this.eventQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async insertRows(rows: EventRow[]): Promise<string[]> {
     // Ids are taken from the sequence first so we know each row's id in input order (RETURNING
     // order is not guaranteed); a duplicate (same host, producer id, time and kind) keeps the id it was first stored under.
     const ids = (

@@ -26,7 +26,11 @@ export interface EventQuery {
   user?: string;
   peer?: string;
   severity?: Severity;
-  /** Only rows with a store id greater than this (cursor for tailing / paging). */
+  /**
+   * Only rows with a store id greater than this (cursor for tailing / paging). Ids follow commit
+   * order within one store process (SQLite serialises writers; PostgresStore serialises its batches);
+   * two servers writing one PostgreSQL database could commit ids out of order.
+   */
   afterId?: string;
   /** Default 1000, at most 100000. */
   limit?: number;

@@ -147,6 +147,20 @@ for (const driver of storeDrivers()) {
       assert.equal(await store.countEvents({ kindPrefix: 'auth.', host: 'vpn1' }), 3);
     });
 
+    it('gives concurrent batches ids in call order, so an afterId cursor never skips a batch', async () => {
+      const batches = Array.from({ length: 8 }, (_, b) =>
+        Array.from({ length: 50 }, (_, i) => authFail(b * 50 + i, `u${b}`, 'p')),
+      );
+      const results = await Promise.all(batches.map((evs) => store.insertEvents(evs)));
+      const flat = results.flat().map(Number);
+      assert.deepEqual(
+        flat,
+        [...flat].sort((a, b) => a - b),
+        'ids ascend across batches in call order',
+      );
+      assert.equal(new Set(flat).size, 400);
+    });
+
     it('stores an event resent with the same producer id once (agent spool replay)', async () => {
       const ev: Event = { ...authFail(1, 'bob', '198.51.100.7'), id: 'agent-a:17' };
       const [first] = await store.insertEvents([ev]);
