@@ -47,7 +47,26 @@ max_connections = 100
 CONF
 fi
 
-if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+ready() { "$PGBIN/pg_isready" -q -h "$BASE/run" -p "$PORT" -t 2; }
+alive() { # the postmaster named in the lock file still exists (and is not a zombie awaiting its reaper)
+  local pid
+  pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -r "/proc/$pid/status" ] && ! grep -q '^State:.*Z' "/proc/$pid/status"
+}
+zombie() { # the lock file names a postmaster that died and was never reaped
+  local pid
+  pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null
+}
+if ! ready; then
+  # Left over from a killed cluster (container restart, kill -9): wait for it to be gone.
+  for _ in $(seq 1 20); do alive || break; ready && break; sleep 0.5; done
+  # In a container whose PID 1 does not reap orphans, a killed postmaster stays a zombie, and both
+  # pg_ctl and postgres take its lock file for a live server. A zombie holds nothing (postgres' own
+  # shared-memory interlock still guards against surviving backends), so the stale lock can go.
+  if ! ready && zombie; then rm -f "$DATA/postmaster.pid" "$BASE/run/.s.PGSQL.$PORT.lock"; fi
+fi
+if ! ready; then
   echo "20-postgres: starting on 127.0.0.1:$PORT"
   as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$BASE/server.log" -w -t 60 start >/dev/null ||
     { tail -n 20 "$BASE/server.log" >&2; exit 1; }
