@@ -21,6 +21,8 @@ export const MAX_EVENT_IDS = 200;
 const MAX_OPEN = 20_000;
 /** A pppd stream that said "Connection terminated." but never "Exit." (logfile output has none). */
 const TERMINATED_GRACE_MS = 30_000;
+/** How long a pppd that exited on "Modem hangup" waits for its silent pptpctrl (see applyPppd). */
+const CTRL_WAIT_MS = 15_000;
 
 interface Open {
   key: string;
@@ -43,6 +45,9 @@ interface Open {
   started: boolean;
   backendTimeout: boolean;
   lastSeq: number;
+  /** Set while an exited pppd waits for its pptpctrl's exit or a pptpd restart. */
+  awaitCtrlUntilMs?: number;
+  exitRec?: LogRecord;
   /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
   confReqs: number;
   lastConfReq?: { raw: string; at: number };
@@ -85,7 +90,7 @@ export class SessionTracker {
     if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
     else if (family === 'pppd' || match.sessionKey !== undefined)
       this.applyPppd(rec, host, match, events, unknown);
-    this.expireTerminated(rec);
+    this.expireTerminated(rec, events);
   }
 
   private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[], unknown: boolean): void {
@@ -125,7 +130,15 @@ export class SessionTracker {
     if (begins && events.some((e) => e.kind === 'ppp.start')) o.started = true;
     for (const x of hints) this.applyHint(o, x, rec);
     this.recordMatch(o, rec, match, events);
-    if (hints.some((x) => x.h === 'ppp.exit')) this.close(o, rec, events);
+    if (hints.some((x) => x.h === 'ppp.exit')) {
+      if (o.causes[0] === 'ctrl_closed' && o.ctrl && this.ctrl.alive(o.ctrl)) {
+        // The pty closed under pppd but its pptpctrl said nothing: either it is about to log its exit
+        // (then ctrl_closed stands), or it was killed with pptpd — which the next `MGR: Manager process
+        // started` proves (server_restart). Hold the session until one of them, or CTRL_WAIT_MS.
+        o.awaitCtrlUntilMs = (tsMs(rec.ts) ?? 0) + CTRL_WAIT_MS;
+        o.exitRec = rec;
+      } else this.close(o, rec, events);
+    }
   }
 
   private create(key: string, rec: LogRecord, host: string, pidIsPppd: boolean): Open {
@@ -251,6 +264,7 @@ export class SessionTracker {
         break;
       case 'ppp.terminated':
         o.terminated = true;
+        o.exitRec = rec;
         if (rec.ts !== undefined) s.end = rec.ts;
         o.endTsMs = tsMs(rec.ts);
         break;
@@ -351,6 +365,7 @@ export class SessionTracker {
     if (hints.some((x) => x.h === 'ctrl.exit')) {
       // pppd died without a clean end (no "Connection terminated."): the pty read failure is the proof.
       if (o && !o.terminated && c.ptyFailed) this.close(o, rec, events, 'pppd_crash');
+      else if (o && o.awaitCtrlUntilMs !== undefined) this.close(o, rec, events);
       this.ctrl.drop(c);
     }
   }
@@ -358,6 +373,7 @@ export class SessionTracker {
   private serverRestart(host: string, rec: LogRecord, events: Event[]): void {
     for (const o of [...this.open.values()]) {
       if (o.s.host !== host || o.s.role !== 'server') continue;
+      // Exited on a hangup whose pptpctrl never said goodbye: pptpd (and its children) were killed.
       if (o.s.transport !== 'pptp' && !(o.s.transport === 'unknown' && o.tty?.startsWith('/dev/pts')))
         continue;
       if (o.s.evidence.length < MAX_EVIDENCE) o.s.evidence.push(rec.raw);
@@ -366,11 +382,15 @@ export class SessionTracker {
     this.ctrl.dropHost(host);
   }
 
-  private expireTerminated(rec: LogRecord): void {
+  /** Closes sessions whose wait ran out; their ppp.end is stamped with the line that ended them. */
+  private expireTerminated(rec: LogRecord, events: Event[]): void {
     const now = tsMs(rec.ts);
     if (now === undefined) return;
     for (const o of this.open.values()) {
-      if (o.terminated && o.endTsMs !== undefined && now - o.endTsMs > TERMINATED_GRACE_MS) this.close(o);
+      if (o.awaitCtrlUntilMs !== undefined) {
+        if (now > o.awaitCtrlUntilMs) this.close(o, o.exitRec, events);
+      } else if (o.terminated && o.endTsMs !== undefined && now - o.endTsMs > TERMINATED_GRACE_MS)
+        this.close(o, o.exitRec, events);
     }
   }
 

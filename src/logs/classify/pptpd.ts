@@ -165,6 +165,10 @@ function mgr(m: string): Match | undefined {
     m.startsWith('MGR: Reaped unknown')
   )
     return KNOWN;
+  // pptpmanager.c: a client (or a scanner, or a probe) that sent a bad first packet: its problem.
+  if (m.startsWith('MGR: dropped') || m.startsWith('MGR: initial packet'))
+    return { events: [draft('pptp.ctrl.error', { message: m }, 'warning')] };
+  // The rest (socket/fork/exec/config failures) means pptpd itself cannot serve.
   if (m.startsWith('MGR: ')) return { events: [draft('pptp.ctrl.error', { message: m }, 'critical')] };
   return undefined;
 }

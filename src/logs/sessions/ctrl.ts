@@ -39,6 +39,11 @@ export class CtrlLinks {
     return c;
   }
 
+  /** The pptpctrl has not logged its exit (nor been dropped with its pptpd). */
+  alive(c: CtrlState): boolean {
+    return this.states.get(`${c.host}|${c.pid}`) === c;
+  }
+
   get(host: string, pid: number): CtrlState | undefined {
     return this.states.get(`${host}|${pid}`);
   }
