@@ -27,6 +27,9 @@ else
 fi
 
 mkdir -p "$BASE"
+# Test files run in parallel and may each call this hook (test/store/drivers.ts): one at a time.
+exec 9>"$BASE.lock"
+flock -w 120 9
 chown "$OWNER" "$BASE"
 chmod 700 "$BASE"
 DATA=$BASE/data

@@ -35,6 +35,20 @@ function readTarget(): PgTarget | undefined {
   return t;
 }
 
+/** The cluster answers (it may be down after a reboot although its url file is still there). */
+function reachable(url: string): boolean {
+  const u = new URL(url);
+  try {
+    execFileSync('pg_isready', ['-q', '-h', u.hostname, '-p', u.port || '5432', '-t', '3'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Where the test PostgreSQL is, or why there is none. Runs the setup hook once if the cluster was
  * never set up (a developer running one test file without scripts/test.sh).
@@ -42,7 +56,7 @@ function readTarget(): PgTarget | undefined {
 export function pgTestTarget(): PgTarget | string {
   if (pgTarget !== undefined) return pgTarget;
   let t = readTarget();
-  if (!t) {
+  if (!t || !reachable(t.url)) {
     try {
       execFileSync('bash', [join(import.meta.dirname, '../../scripts/test.d/20-postgres.sh')], {
         stdio: 'pipe',
