@@ -161,6 +161,9 @@ export function shapeOf(b: Uint8Array, i: number, end: number): LineFormat | und
   return undefined;
 }
 
+/** tagStartOf: the line's format alone makes it relevant (FreeRADIUS radius.log: every line is radiusd's). */
+export const TAG_START_ALWAYS = -2;
+
 /**
  * Where `[HOST ]TAG` starts in a line of one of the common shapes (BSD without PRI, short-iso,
  * OpenWrt), so the reader can judge the program from bytes; -1 for other shapes (RFC 5424, journal
@@ -183,6 +186,7 @@ export function tagStartOf(b: Uint8Array, i: number, end: number, f: LineFormat)
   }
   if (f === 'openwrt') {
     if (b[i + 24] !== 32) return -1;
+    if (b[i + 25] === 58 && b[i + 26] === 32) return TAG_START_ALWAYS; // FreeRADIUS radius.log
     // Skip `facility.level` as parseOpenwrt does: a token with a dot that does not end in a colon.
     let k = i + 25;
     let dot = false;

@@ -15,6 +15,7 @@ import {
   LineParser,
   NEEDLES,
   TAG_OTHER,
+  TAG_START_ALWAYS,
   isRelevantProgram,
   shapeOf,
   tagStartOf,
@@ -268,7 +269,10 @@ export class LineScanner {
         this.full(chunk, pos, end, chunk, out);
       } else {
         const t = tagStartOf(chunk, pos, end, f);
-        const relevant = t >= 0 ? tagVerdictAt(chunk, t, end) !== TAG_OTHER : needleBefore(pos, nl);
+        const relevant =
+          t >= 0
+            ? tagVerdictAt(chunk, t, end) !== TAG_OTHER
+            : t === TAG_START_ALWAYS || needleBefore(pos, nl);
         if (relevant) this.full(chunk, pos, end, chunk, out);
         else {
           if (f === this.runFormat) this.runCount++;

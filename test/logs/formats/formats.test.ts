@@ -143,6 +143,18 @@ const ROWS: Row[] = [
     want: { format: 'openwrt', ts: '2026-11-03T10:00:00.000Z', program: 'pptpd' },
   },
   {
+    name: 'FreeRADIUS radius.log (ctime, then " : ")',
+    line: 'Tue Nov 24 22:43:50 2026 : Auth: (3) Login incorrect (mschap: MS-CHAP2-Response is incorrect): [radalice] (from client lab port 0)',
+    want: {
+      format: 'openwrt',
+      ts: '2026-11-24T22:43:50.000Z',
+      program: 'radiusd',
+      host: undefined,
+      message:
+        'Auth: (3) Login incorrect (mschap: MS-CHAP2-Response is incorrect): [radalice] (from client lab port 0)',
+    },
+  },
+  {
     name: 'journalctl -o json',
     line: '{"__REALTIME_TIMESTAMP":"1795557504123456","_HOSTNAME":"vpn1","SYSLOG_IDENTIFIER":"pppd","_PID":"139","SYSLOG_PID":"139","MESSAGE":"Exit."}',
     want: {

@@ -108,6 +108,7 @@ for (const seed of [7, 8, 9])
       '2026-11-24T21:58:24+0000 ',
       'Mon Nov 20 10:00:00 2026 daemon.info ',
       '<13>Nov 24 21:58:24 ',
+      'Tue Nov 24 22:43:50 2026 : ',
       '',
     ];
     const HOSTS = ['vpn1 ', '', '2026 ', 'ppp-gw ', 'radius1 '];
