@@ -7,13 +7,16 @@ import { readFileSync } from 'node:fs';
 import { probeCommand } from './probe.js';
 import { analyzeCommand } from './analyze.js';
 import { auditCommand } from './audit.js';
+import { agentCommand } from './agent.js';
+import { runCommand } from './run.js';
+import { serverCommand } from './server.js';
 
 /** A command module adds itself to the program; its action sets the exit code it returns. */
 export interface CliCommand {
   register(program: Command, setExit: (code: number) => void): void;
 }
 
-const COMMANDS: CliCommand[] = [probeCommand, analyzeCommand, auditCommand];
+const COMMANDS: CliCommand[] = [probeCommand, analyzeCommand, auditCommand, agentCommand, runCommand, serverCommand];
 
 function version(): string {
   try {

@@ -37,7 +37,58 @@ export const logsSection = z
 export const serverSection = z
   .object({
     listen: z.string().default('127.0.0.1:9723'),
+    /** File holding the bearer token agents and API clients send; none: one is generated and printed once. */
     tokenFile: z.string().optional(),
+    /** TLS for the API: both files or neither. */
+    tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
+  })
+  .strict();
+
+const collectorToggle = z
+  .object({ enabled: z.boolean().default(true), interval: duration.optional() })
+  .strict()
+  .default(() => ({ enabled: true }));
+
+/** The host agent (src/agent/, src/collectors/); also used by `pptpmon run`. */
+export const agentSection = z
+  .object({
+    /** Base URL of `pptpmon server` (agent mode), e.g. https://monitor.example:9723 */
+    serverUrl: z.string().url().optional(),
+    /** Bearer token for the server (agent mode). */
+    tokenFile: z.string().optional(),
+    /** CA certificate (PEM) to trust for an https serverUrl with a private CA. */
+    caFile: z.string().optional(),
+    /** Checkpoints, spool and config-drift baselines live here. */
+    stateDir: z.string().default('/var/lib/pptpmon'),
+    /** Upper bound of the disk spool while the server is away; beyond it the oldest events go. */
+    spoolMaxMb: z.number().positive().max(100_000).default(256),
+    batchSize: z.number().int().min(1).max(50_000).default(500),
+    /** How often log files are polled. */
+    pollInterval: duration.default(250),
+    /** First start on an existing log: begin at its end (like tail -F) rather than reading it all. */
+    startAtEnd: z.boolean().default(true),
+    /** Where the agent serves /metrics in agent mode (run and server serve it on server.listen). */
+    metricsListen: z.string().default('127.0.0.1:9724'),
+    procRoot: z.string().default('/proc'),
+    sysRoot: z.string().default('/sys'),
+    etcRoot: z.string().default('/etc'),
+    runRoot: z.string().default('/var/run'),
+    collectors: z
+      .object({
+        processes: collectorToggle,
+        sessions: collectorToggle,
+        system: collectorToggle,
+        netstat: collectorToggle,
+        'config-drift': collectorToggle,
+      })
+      .strict()
+      .default(() => ({
+        processes: { enabled: true },
+        sessions: { enabled: true },
+        system: { enabled: true },
+        netstat: { enabled: true },
+        'config-drift': { enabled: true },
+      })),
   })
   .strict();
 
@@ -90,6 +141,7 @@ export const configSchema = z
     host: z.string().optional(),
     logs: logsSection.default(() => logsSection.parse({})),
     server: serverSection.default(() => serverSection.parse({})),
+    agent: agentSection.default(() => agentSection.parse({})),
     store: storeSection.default(() => storeSection.parse({})),
   })
   .strict();

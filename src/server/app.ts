@@ -61,7 +61,8 @@ export interface IngestTarget {
 
 export interface ServerOptions {
   token: string;
-  target: IngestTarget;
+  /** Absent: no ingest route (the agent's own /metrics endpoint). */
+  target?: IngestTarget;
   metrics?: Metrics;
   /** Live sessions for the API (the local sessions collector in `run` and `agent`). */
   liveSessions?: () => unknown[];
@@ -106,6 +107,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     sessions: opts.liveSessions?.() ?? [],
   }));
 
+  const target = opts.target;
+  if (!target) return app;
   app.post('/api/v1/ingest', { preHandler: requireToken }, async (req, reply) => {
     const parsed = bodySchema.safeParse(req.body);
     if (!parsed.success) {
@@ -131,8 +134,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       if (r.success) sessions.push(r.data as unknown as Session);
       else rejected.push({ index, error: `sessions[${index}]: ${r.error.issues[0]?.message ?? 'invalid'}` });
     });
-    if (events.length) await opts.target.insertEvents(events);
-    if (sessions.length) await opts.target.upsertSessions(sessions);
+    if (events.length) await target.insertEvents(events);
+    if (sessions.length) await target.upsertSessions(sessions);
     opts.metrics?.observe(events);
     if (events.length) opts.onEvents?.(events);
     return { accepted: events.length + sessions.length, rejected };

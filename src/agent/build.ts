@@ -1,0 +1,90 @@
+/**
+ * Builds the agent's parts from the configuration: followers (default log paths when none are
+ * configured), journald, collectors from the registry, the line intake. Shared by `pptpmon agent`
+ * (spool + shipper) and `pptpmon run` (straight into the store), which differ only in the sink.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Config } from '../config/index.js';
+import {
+  COLLECTORS,
+  COLLECTOR_NAMES,
+  defaultContext,
+  type Collector,
+  type SessionsCollector,
+} from '../collectors/index.js';
+import { DEFAULT_LOG_PATHS, FollowerSet } from '../logs/follow/set.js';
+import { JournalFollower } from '../logs/follow/journal.js';
+import { LineIntake } from './intake.js';
+import { Agent, type AgentSink } from './agent.js';
+import type { Event } from '../events/index.js';
+
+export interface BuiltAgent {
+  agent: Agent;
+  host: string;
+  sessions?: SessionsCollector;
+  followedPaths: string[];
+}
+
+export function buildAgent(
+  cfg: Config,
+  sink: AgentSink,
+  hooks: { onEvents?: (evs: Event[]) => void; onNote?: (n: string) => void } = {},
+): BuiltAgent {
+  const host = cfg.host ?? hostname();
+  const a = cfg.agent;
+  const paths = cfg.logs.files.length > 0 ? cfg.logs.files : DEFAULT_LOG_PATHS;
+  const followers = new FollowerSet({
+    paths,
+    checkpointPath: join(a.stateDir, 'checkpoints.json'),
+    startAtEnd: a.startAtEnd,
+  });
+  // journald only where it runs (its socket dir exists) or when asked for explicitly.
+  const journal =
+    cfg.logs.journald || existsSync('/run/systemd/journal')
+      ? new JournalFollower({
+          cursor: followers.journalCursor,
+          startAtEnd: a.startAtEnd,
+          matches: [
+            'SYSLOG_IDENTIFIER=pppd',
+            'SYSLOG_IDENTIFIER=pptpd',
+            'SYSLOG_IDENTIFIER=pptp',
+            'SYSLOG_IDENTIFIER=radiusd',
+          ],
+        })
+      : undefined;
+  const intake = new LineIntake({ host, timezone: cfg.logs.timezone });
+  const ctx = defaultContext({
+    host,
+    procRoot: a.procRoot,
+    sysRoot: a.sysRoot,
+    etcRoot: a.etcRoot,
+    runRoot: a.runRoot,
+    stateDir: a.stateDir,
+  });
+  const collectors: Collector[] = [];
+  let sessions: SessionsCollector | undefined;
+  for (const name of COLLECTOR_NAMES) {
+    const t = a.collectors[name];
+    if (!t.enabled) continue;
+    const interval = t.interval !== undefined ? { intervalMs: t.interval } : {};
+    if (name === 'sessions') {
+      sessions = COLLECTORS.sessions(ctx, { ...interval, lookup: intake.lookup }) as SessionsCollector;
+      collectors.push(sessions);
+    } else {
+      collectors.push(COLLECTORS[name](ctx, interval));
+    }
+  }
+  const agent = new Agent({
+    followers,
+    journal,
+    intake,
+    collectors,
+    sink,
+    pollMs: a.pollInterval,
+    onEvents: hooks.onEvents,
+    onNote: hooks.onNote,
+  });
+  return { agent, host, sessions, followedPaths: paths };
+}

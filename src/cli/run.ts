@@ -1,0 +1,77 @@
+/**
+ * `pptpmon run [-c FILE]`: agent + store + server in one process, no network hop. With no config file
+ * it follows the default log paths, watches pptpd/pppd, and serves 127.0.0.1:9723 with a generated
+ * token printed once. Wiring only.
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/index.js';
+import { openStore } from '../store/index.js';
+import { buildAgent } from '../agent/build.js';
+import { storeSink } from '../agent/sinks.js';
+import { buildServer } from '../server/app.js';
+import { Metrics } from '../server/metrics.js';
+import { generateToken, parseListen, readToken } from '../server/token.js';
+import type { CliCommand } from './index.js';
+
+export const runCommand: CliCommand = {
+  register(program: Command, setExit) {
+    program
+      .command('run')
+      .description('all-in-one on a pptpd host: agent + store + API/metrics (127.0.0.1:9723 by default)')
+      .option('-c, --config <file>', 'pptpmon.yaml')
+      .action(async (flags: { config?: string }) => {
+        try {
+          const cfg = await loadConfig(flags.config);
+          const store = await openStore(cfg.store);
+          const metrics = new Metrics();
+          const note = (n: string): void => void process.stderr.write(`pptpmon run: ${n}\n`);
+          const built = buildAgent(cfg, storeSink(store), {
+            onEvents: (e) => {
+              metrics.observe(e);
+              metrics.setSessionsActive(built.sessions?.live().length ?? 0);
+            },
+            onNote: note,
+          });
+          let token: string;
+          if (cfg.server.tokenFile) token = readToken(cfg.server.tokenFile);
+          else {
+            token = generateToken();
+            process.stdout.write(
+              `pptpmon run: API token (shown once, set server.tokenFile to keep one): ${token}\n`,
+            );
+          }
+          const tls = cfg.server.tls;
+          const app = buildServer({
+            token,
+            target: store,
+            metrics,
+            liveSessions: () => {
+              const live = built.sessions?.live() ?? [];
+              metrics.setSessionsActive(live.length);
+              return live;
+            },
+            ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
+          });
+          await app.listen(parseListen(cfg.server.listen));
+          built.agent.start();
+          process.stdout.write(
+            `pptpmon run: following ${built.followedPaths.join(', ')}; serving ${cfg.server.listen}\n`,
+          );
+          await new Promise<void>((resolve) => {
+            const stop = (): void =>
+              void built.agent
+                .stop()
+                .then(() => app.close())
+                .then(() => store.close())
+                .then(resolve);
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
+        } catch (err) {
+          process.stderr.write(`pptpmon run: ${(err as Error).message}\n`);
+          setExit(2);
+        }
+      });
+  },
+};
