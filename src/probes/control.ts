@@ -62,8 +62,12 @@ function reasonFor(e: PptpControlError): string {
   return e.step === 'echo' || e.step === 'stop' ? `${e.step}_${e.code}` : e.code;
 }
 
-async function runControl(ctx: ProbeContext): Promise<ProbeOutcome> {
-  const t0 = ctx.now();
+type Attempt =
+  | { ok: true; fields: Record<string, JsonValue> }
+  | { ok: false; stage: 'tcp' | 'sccrq'; error: PptpControlError; fields: Record<string, JsonValue> };
+
+/** One control connection: connect, SCCRQ/SCCRP, Echo, StopCCRQ/StopCCRP. */
+async function attempt(ctx: ProbeContext): Promise<Attempt> {
   let client: PptpControlClient;
   try {
     client = await PptpControlClient.connect({
@@ -75,7 +79,7 @@ async function runControl(ctx: ProbeContext): Promise<ProbeOutcome> {
   } catch (err) {
     const e =
       err instanceof PptpControlError ? err : new PptpControlError('connect_failed', 'tcp', String(err));
-    return outcome(ctx, failed('control', ctx.now() - t0, 'tcp', e.code, e.message));
+    return { ok: false, stage: 'tcp', error: e, fields: {} };
   }
   let fields: Record<string, JsonValue> = { connectMs: roundMs(client.connectMs) };
   try {
@@ -85,19 +89,58 @@ async function runControl(ctx: ProbeContext): Promise<ProbeOutcome> {
     fields.echoMs = roundMs(echo.ms);
     const stop = await client.stop();
     fields.stopResult = stop.resultCode;
+    return { ok: true, fields };
   } catch (err) {
     client.close();
     const e = err instanceof PptpControlError ? err : new PptpControlError('protocol', 'sccrq', String(err));
     if (e.reply && e.reply.type === 2) fields = { ...fields, ...sccrpFields(e.reply) };
+    return { ok: false, stage: 'sccrq', error: e, fields };
+  }
+}
+
+/**
+ * pptpd 1.4's manager (pptpmanager.c) waits for the first packet with select() and drops the connection
+ * ("MGR: dropped slow initial connection") when select returns -1, which it also does on EINTR: the
+ * SIGCHLD of a pptpctrl exiting at that moment. Seen twice on the lab within minutes under back-to-back
+ * probes. A close before any byte of the SCCRP is therefore tried once more before it counts.
+ */
+function worthRetry(a: Attempt): boolean {
+  return (
+    !a.ok && a.error.code === 'closed' && a.error.step === 'sccrq' && !/mid-message/.test(a.error.message)
+  );
+}
+
+const RETRY_DELAY_MS = 300;
+
+async function runControl(ctx: ProbeContext): Promise<ProbeOutcome> {
+  const t0 = ctx.now();
+  let a = await attempt(ctx);
+  let attempts = 1;
+  if (worthRetry(a)) {
+    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    a = await attempt(ctx);
+    attempts = 2;
+  }
+  const extra: Record<string, JsonValue> = attempts > 1 ? { attempts } : {};
+  if (!a.ok) {
     return outcome(
       ctx,
-      failed('control', ctx.now() - t0, 'sccrq', reasonFor(e), e.message, fields),
+      failed('control', ctx.now() - t0, a.stage, reasonFor(a.error), a.error.message, {
+        ...a.fields,
+        ...extra,
+      }),
       EVENT_FIELDS,
     );
   }
-  const result: CheckResult = { check: 'control', ok: true, ms: roundMs(ctx.now() - t0), ...fields };
+  const result: CheckResult = {
+    check: 'control',
+    ok: true,
+    ms: roundMs(ctx.now() - t0),
+    ...a.fields,
+    ...extra,
+  };
   const out = outcome(ctx, result, EVENT_FIELDS);
-  const change = await fingerprintChange(ctx, fingerprintOf(fields));
+  const change = await fingerprintChange(ctx, fingerprintOf(a.fields));
   if (change) out.events.push(change);
   return out;
 }
@@ -128,6 +171,7 @@ export const controlProbe: Probe = {
   name: 'control',
   summary: 'SCCRQ/SCCRP: server identity and capabilities, Echo RTT, clean Stop-Control-Connection',
   run: runControl,
-  // connect + SCCRQ + Echo + StopCCRQ, each bounded by timeoutMs.
-  deadlineMs: (ctx) => 4 * ctx.timeoutMs + 1000,
+  // connect + SCCRQ + Echo + StopCCRQ, each bounded by timeoutMs, plus one retry after a close that
+  // came within connect + SCCRQ (at most two steps).
+  deadlineMs: (ctx) => 6 * ctx.timeoutMs + 1500,
 };

@@ -217,6 +217,8 @@ for (const c of cases) {
     assert.equal(r.ok, false);
     assert.equal(r.stage, 'sccrq');
     assert.equal(r.reason, c.reason, String(r.detail));
+    // Only a close before any reply byte is retried (pptpd's manager race, see control.ts).
+    assert.equal(r.attempts, c.name === 'closes at once' ? 2 : undefined);
     assert.match(String(r.detail), c.detail);
   });
 }
@@ -356,4 +358,23 @@ test('control client: CCRQ answered by CDN, or by closing the connection as pptp
     else assert.equal(cleared.cdn?.resultCode, 4);
     c.close();
   }
+});
+
+test('control probe: one early close (pptpd manager EINTR race) is retried once; a second one counts', async () => {
+  let connections = 0;
+  const port = await hostile((s, type) => {
+    if (type === CTRL.StartControlConnectionRequest) {
+      connections++;
+      if (connections === 1) return void s.destroy();
+      s.write(sccrp);
+    } else if (type === CTRL.EchoRequest) {
+      s.write(encodeControl({ type: 6, identifier: 1, resultCode: 1, errorCode: 0 }));
+    } else if (type === CTRL.StopControlConnectionRequest) {
+      s.end(encodeControl({ type: 4, resultCode: 1, errorCode: 0 }));
+    }
+  });
+  const r = await probeControl(port);
+  assert.equal(r.ok, true, String(r.detail));
+  assert.equal(r.attempts, 2);
+  assert.equal(connections, 2);
 });
