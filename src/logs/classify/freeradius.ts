@@ -27,7 +27,16 @@ export function classifyFreeradius(m: string): Match | undefined {
     if (m.includes('No response to') || m.includes('is not responding') || m.includes('Failed to connect'))
       // e.g. rlm_ldap / rlm_sql backend trouble, home server down (proxy): the backend is failing.
       return { events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')] };
-    if (m.startsWith('Ready to process') || m.startsWith('Info: ') || m.startsWith('Debug: ')) return KNOWN;
+    if (
+      m.startsWith('Ready to process') ||
+      m.startsWith('Info: ') ||
+      m.startsWith('Debug: ') ||
+      m.startsWith('Warning: ')
+    )
+      return KNOWN;
+    // radiusd's own errors (log.c "Error: ..."): the backend pppd's radius plugin depends on is unwell.
+    if (m.startsWith('Error: '))
+      return { events: [draft('auth.backend.error', { backend: 'radius', message: m.slice(7) }, 'warning')] };
     return undefined;
   }
   // "[bob/<via Auth-Type = mschap>]" carries the auth type after a slash; with auth_badpass /

@@ -141,7 +141,8 @@ function classifyPppd(m: string): Match | undefined {
           events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')],
           cause: 'auth_backend',
         };
-      if (m.startsWith('secondary DNS') || m.startsWith('script ')) return KNOWN;
+      if (m.startsWith('script ')) return classifyRest(`  ${m}`); // reap_kids() line, indent trimmed
+      if (m.startsWith('secondary DNS')) return KNOWN;
       return classifyRest(m);
     }
     case 112 /* p */: {
@@ -241,8 +242,13 @@ function classifyPppd(m: string): Match | undefined {
       }
       if (m.startsWith('PPP session is ') || m.startsWith('PPPoE plugin'))
         return { hints: [{ h: 'transport', transport: 'pppoe' }] };
-      if (m.startsWith('Protocol-Reject for unsupported protocol')) {
-        return { events: [draft('ppp.protocol.reject', { protocol: m.slice(41) })] };
+      // lcp.c: warn("Protocol-Reject for '%s' (0x%x) received", ...) — the peer rejected one of ours
+      // (2.4.9 form, seen in the lab for IPv6CP), and "Protocol-Reject for unsupported protocol ..."
+      if (m.startsWith('Protocol-Reject for ')) {
+        const r = /^Protocol-Reject for (?:unsupported protocol )?'?([^']*?)'? \((0x[0-9a-f]+)\)/.exec(m);
+        return {
+          events: [draft('ppp.protocol.reject', { protocol: r ? `${r[1]} (${r[2]})` : m.slice(20) })],
+        };
       }
       return classifyRest(m);
     }
@@ -363,6 +369,16 @@ function weAuthed(m: string): Match {
   return { events: [draft('auth.ok', { method: r?.[1] })], hints: [{ h: 'role', role: 'client' }] };
 }
 
+function pptpClientHints(server: string): Match {
+  return {
+    hints: [
+      { h: 'role', role: 'client' },
+      { h: 'transport', transport: 'pptp' },
+      { h: 'peer', peer: server },
+    ],
+  };
+}
+
 function childOrIp(m: string): Match {
   if (m.startsWith('Could not determine')) return pppError(m, 'ip_config');
   const r = PPTP_CHILD.exec(m);
@@ -409,8 +425,19 @@ function classifyRest(m: string): Match | undefined {
         hints: [{ h: 'user', user: r[1] ?? '' }],
       };
   }
-  // main.c reap_kids(): "Waiting for %d child processes..." then one "  script %s, pid %d" each.
-  if (m.startsWith('  script ')) return KNOWN;
+  // main.c reap_kids(): "Waiting for %d child processes..." then one "  script %s, pid %d" each; a
+  // pptp-linux client's pty command shows up there too ("  script pptp 10.77.0.2 --nolaunchpppd , pid 923").
+  if (m.startsWith('  script ')) {
+    const r = /^ {2}script pptp (\S+)/.exec(m);
+    return r ? pptpClientHints(r[1] ?? '') : KNOWN;
+  }
+  // main.c: "updetach is set. Now detaching." / "sending SIGTERM to process %d" (children at exit).
+  if (
+    m.startsWith('updetach is set') ||
+    m.startsWith('sending SIGTERM to process') ||
+    m.startsWith('Detaching')
+  )
+    return KNOWN;
   if (m === 'Exit.') return { hints: [{ h: 'ppp.exit' }], evidence: true };
   if (m.startsWith('using channel')) return { hints: [{ h: 'ppp.begin' }] };
   if (m.startsWith('Using interface')) return { hints: [{ h: 'iface', iface: m.slice(16).trim() }] };
@@ -498,6 +525,15 @@ function classifyRest(m: string): Match | undefined {
     return KNOWN;
   }
   if (m.endsWith(' authentication succeeded')) return weAuthed(m);
+  // sys-linux.c: flushing a pty whose other end (pptpctrl) is already gone: harmless at close.
+  if (m.startsWith('tcflush failed')) return KNOWN;
+  // tty.c option errors: pppd exits before it starts (pppd run without a device, e.g. a bad launcher).
+  if (
+    m.startsWith('no device specified') ||
+    m.startsWith('pty option is incompatible') ||
+    m.startsWith("Couldn't allocate pseudo-tty")
+  )
+    return pppError(m, 'config_error', 'critical');
   if (m.startsWith('Serial connection established') || m.startsWith('Serial port initialized'))
     return { hints: [{ h: 'transport', transport: 'serial' }] };
   if (m.startsWith('Connected to ') && m.includes(' via interface '))

@@ -173,6 +173,22 @@ const PPPD: Row[] = [
     hint: { h: 'lcp.confreq' },
   },
   { msg: 'rcvd [PAP AuthReq id=0x1 user="zed" password=<hidden>]', hint: { h: 'user', user: 'zed' } },
+  {
+    msg: "Protocol-Reject for 'IPv6 Control Protocol' (0x8057) received",
+    kind: 'ppp.protocol.reject',
+    attrs: { protocol: 'IPv6 Control Protocol (0x8057)' },
+  },
+  { msg: 'no device specified and stdin is not a tty', kind: 'ppp.error', cause: 'config_error' },
+  { msg: 'tcflush failed: Input/output error', quiet: true },
+  {
+    msg: '  script pptp 10.77.0.2 --nolaunchpppd --loglevel 1 , pid 923',
+    hint: { h: 'peer', peer: '10.77.0.2' },
+  },
+  {
+    msg: 'script pptp 10.77.0.2 --nolaunchpppd --loglevel 1 , pid 923',
+    hint: { h: 'transport', transport: 'pptp' },
+  },
+  { msg: 'updetach is set. Now detaching.', quiet: true },
   { msg: '  script /etc/ppp/ip-down, pid 195', quiet: true },
   { msg: 'Waiting for 2 child processes...', quiet: true },
 ];
