@@ -86,6 +86,11 @@ export const analyzeCommand: CliCommand = {
         if (flags.user !== undefined) filter.user = flags.user;
         if (flags.peer !== undefined) filter.peer = flags.peer;
         if (flags.host !== undefined) filter.host = flags.host;
+        // `pptpmon analyze --events ... | head`: a reader that stops reading is not an error.
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') process.exit(0);
+          throw err;
+        });
         const code = await runAnalyze({
           files,
           output: flags.json ? 'json' : flags.events ? 'events' : 'text',

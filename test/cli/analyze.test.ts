@@ -230,3 +230,19 @@ test('bad usage exits 2 with a message', () => {
   assert.equal(h.code, 0);
   assert.match(h.out, /Exit codes:/);
 });
+
+test('a reader that stops early (| head) ends the run quietly', async () => {
+  const { spawn } = await import('node:child_process');
+  const big = join(dir, 'big-syslog');
+  writeFileSync(big, readFileSync(SYSLOG).toString('utf8').repeat(200));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'analyze', '--events', big], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+  assert.equal(code, 0, err);
+  assert.doesNotMatch(err, /EPIPE|Unhandled/);
+});
