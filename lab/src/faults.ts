@@ -49,7 +49,7 @@ function intArg(args: readonly string[], i: number, what: string, min: number, m
 async function nftTable(net: LabNet, table: string, rule: string): Promise<() => Promise<void>> {
   await run('ip', ['netns', 'exec', net.netns, 'nft', 'delete', 'table', 'ip', table]);
   // nft -f - reads the ruleset from stdin; the text is ours, the only input (a number) is validated.
-  const ruleset = `table ip ${table} {\n chain fwd {\n  type filter hook forward priority -10; policy accept;\n  ${rule}\n }\n}\n`;
+  const ruleset = `table ip ${table} {\n chain pmfwd {\n  type filter hook forward priority -10; policy accept;\n  ${rule}\n }\n}\n`;
   const r = await run('ip', ['netns', 'exec', net.netns, 'nft', '-f', '-'], { input: ruleset });
   if (r.code !== 0) throw new Error(`nft (${table}) failed: ${r.stderr.trim()}`);
   return async () => {
