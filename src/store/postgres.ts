@@ -20,7 +20,7 @@ import {
 } from './codec.js';
 import { PgMaintenance } from './postgres-maintenance.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
-import { sessionRow } from './shared.js';
+import { sessionRow, type SessionRow } from './shared.js';
 import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';
 import type {
   EventQuery,
@@ -204,16 +204,25 @@ export class PostgresStore extends PgMaintenance implements Store {
     return r.rows[0]?.n ?? 0;
   }
 
+  // A closed session is never reopened by an older, still-open version of it arriving late (an agent
+  // replaying its spool, two followers racing): the WHERE on the update keeps the closed one.
   async upsertSessions(sessions: readonly Session[]): Promise<void> {
-    // ON CONFLICT cannot touch one row twice in a statement: keep the last version of each id.
-    const last = new Map(sessions.map((s, i) => [s?.id, sessionRow(s, i)]));
+    // ON CONFLICT cannot touch one row twice in a statement: keep the last version of each id,
+    // unless that would reopen a closed one (the same rule as the update's WHERE).
+    const last = new Map<string, SessionRow>();
+    sessions.forEach((s, i) => {
+      const r = sessionRow(s, i);
+      const prev = last.get(r.id);
+      if (!prev || prev.endMs === null || r.endMs !== null) last.set(r.id, r);
+    });
     const rows = [...last.values()];
     if (rows.length === 0) return;
     await this.pool.query(
       `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
-       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc`,
+       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc
+       WHERE sessions.end_ms IS NULL OR excluded.end_ms IS NOT NULL`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.host),

@@ -143,12 +143,15 @@ export class SqliteStore extends SqliteMaintenance implements Store {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
+  // A closed session is never reopened by an older, still-open version of it arriving late (an agent
+  // replaying its spool, two followers racing): the WHERE on the update keeps the closed one.
   async upsertSessions(sessions: readonly Session[]): Promise<void> {
     const rows = sessions.map((s, i) => sessionRow(s, i));
     const st = this.db.prepare(
       `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
-       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc`,
+       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc
+       WHERE sessions.end_ms IS NULL OR excluded.end_ms IS NOT NULL`,
     );
     this.db.transaction(() => {
       for (const r of rows) st.run(r.id, r.host, r.user, r.peer, r.startMs, r.endMs, r.doc);

@@ -239,7 +239,7 @@ export interface Store {
   queryEvents(q: EventQuery): Promise<StoredEvent[]>;
   countEvents(q?: Omit<EventQuery, 'limit' | 'order' | 'afterId'>): Promise<number>;
 
-  /** Insert or replace by `id` as the session progresses. */
+  /** Insert or replace by `id` as the session progresses; a closed session is never reopened by a late open version. */
   upsertSessions(sessions: readonly Session[]): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;
   querySessions(q: SessionQuery): Promise<Session[]>;
@@ -255,7 +255,7 @@ export interface Store {
   addSilence(s: Silence): Promise<StoredSilence>;
   /** Sets endsAt to `at` (silences are kept for history, not deleted). */
   expireSilence(id: string, at: string): Promise<boolean>;
-  /** Silences not expired at `at` (recurring ones are returned while their overall range includes it). */
+  /** Silences not yet expired at `at`: active ones and ones that start later (the engine checks windows/schedules). */
   silences(at: string): Promise<StoredSilence[]>;
 
   addAck(ack: Acknowledgement): Promise<StoredAck>;

@@ -243,9 +243,15 @@ for (const driver of storeDrivers()) {
       assert.deepEqual(await ids({ from: at(60), to: at(90) }), ['b']);
       assert.deepEqual(await ids({ from: at(40), to: at(150) }), ['a', 'b', 'c']);
       assert.deepEqual(await ids({ user: 'bob' }), ['c']);
+      // A late, still-open version of a closed session does not reopen it.
+      await store.upsertSessions([session('a', 0)]);
+      assert.equal((await store.getSession('a'))?.end, at(50));
       // Duplicate ids in one batch: the last version wins.
       await store.upsertSessions([session('d', 5), { ...session('d', 5, 9) }]);
       assert.equal((await store.getSession('d'))?.end, at(9));
+      // ... but not when the later one in the batch would reopen it.
+      await store.upsertSessions([session('e', 5, 9), session('e', 5)]);
+      assert.equal((await store.getSession('e'))?.end, at(9));
     });
 
     it('stores samples and aggregates them by step with labels matched as a subset', async () => {
