@@ -21,6 +21,7 @@ import {
 
 export * from './types.js';
 export { MemoryStateStore, FileStateStore, defaultStateFile } from './state.js';
+export { compareVantages, type VantageReport, type VantageVerdict } from './vantage.js';
 
 /** Registered probes, in layer order. Add a probe: import it and add one entry here. */
 export const PROBES: readonly Probe[] = [
