@@ -13,3 +13,4 @@ export {
   type ExportResult,
 } from './audit-export.js';
 export { EventWriter, type EventWriterOptions, type WriterStats, type WriterTimers } from './writer.js';
+export { samplesFromEvent } from './samples.js';

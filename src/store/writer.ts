@@ -8,6 +8,7 @@
  */
 import type { Event } from '../events/index.js';
 import { eventToRow, StoreInputError } from './codec.js';
+import { samplesFromEvent } from './samples.js';
 import type { Store } from './types.js';
 
 export interface WriterTimers {
@@ -37,6 +38,11 @@ export interface EventWriterOptions {
   timers?: WriterTimers;
   /** Called with each written batch and the ids the store gave it (the acknowledgement). */
   onWritten?: (events: readonly Event[], ids: readonly string[]) => void;
+  /**
+   * Also store the time series carried by sample events (samples.ts). Default true. Samples are
+   * derived data: a failed sample write is reported, not retried (the events hold the values).
+   */
+  deriveSamples?: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -129,6 +135,7 @@ export class EventWriter {
         this.s.written += batch.length;
         this.backoffMs = 0;
         this.opts.onWritten?.(batch, ids);
+        if (this.opts.deriveSamples !== false) await this.writeSamples(batch);
       } catch (err) {
         this.s.failedWrites++;
         this.backoffMs = Math.min(this.backoffMs ? this.backoffMs * 2 : this.retryMs, 30_000);
@@ -136,6 +143,16 @@ export class EventWriter {
         this.arm(this.backoffMs);
         return;
       }
+    }
+  }
+
+  private async writeSamples(batch: readonly Event[]): Promise<void> {
+    const samples = batch.flatMap(samplesFromEvent);
+    if (samples.length === 0) return;
+    try {
+      await this.opts.store.insertSamples(samples);
+    } catch (err) {
+      this.opts.onError?.(err);
     }
   }
 

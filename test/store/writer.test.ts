@@ -91,6 +91,58 @@ for (const driver of storeDrivers()) {
       assert.deepEqual(w.stats, { written: 280, rejected: 0, dropped: 0, failedWrites: 0, pending: 0 });
     });
 
+    it('stores the time series carried by sample and probe events', async () => {
+      const w = new EventWriter({ store: ts.store, timers: new ManualTimers() });
+      const t = (s: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, s)).toISOString();
+      w.push({
+        ts: t(0),
+        host: 'vpn1',
+        kind: 'sys.sample',
+        severity: 'info',
+        attrs: { cpuPct: 40, memPct: 50, diskPct: 60, load1: 0.5 },
+      });
+      w.push({
+        ts: t(30),
+        host: 'vpn1',
+        kind: 'sys.sample',
+        severity: 'info',
+        attrs: { cpuPct: 90, memPct: 50, diskPct: 60, load1: 1.5 },
+      });
+      w.push({
+        ts: t(10),
+        host: 'vpn1',
+        kind: 'probe.tcp',
+        severity: 'critical',
+        attrs: { ok: false, ms: 3000, vantage: 'hq', target: 'vpn1:1723', stage: 'tcp' },
+      });
+      w.push({
+        ts: t(20),
+        host: 'vpn1',
+        kind: 'auth.fail',
+        severity: 'warning',
+        user: 'bob',
+        attrs: { reason: 'bad_password' },
+      });
+      await w.close();
+      const range = { from: t(0), to: t(60), stepMs: 60_000 };
+      const [cpu] = await ts.store.querySamples({ metric: 'pptpmon_cpu_percent', ...range });
+      assert.deepEqual(cpu?.labels, { host: 'vpn1' });
+      assert.deepEqual(cpu?.points, [{ ts: t(0), avg: 65, min: 40, max: 90, count: 2 }]);
+      const [up] = await ts.store.querySamples({
+        metric: 'pptpmon_probe_up',
+        labels: { check: 'tcp' },
+        ...range,
+      });
+      assert.deepEqual(up?.labels, { host: 'vpn1', check: 'tcp', target: 'vpn1:1723', vantage: 'hq' });
+      assert.equal(up?.points[0]?.max, 0);
+      assert.deepEqual(
+        await ts.store
+          .querySamples({ metric: 'pptpmon_probe_duration_ms', ...range })
+          .then((r) => r[0]?.points[0]?.avg),
+        3000,
+      );
+    });
+
     it('refuses a bad event at push, naming it, and writes the others', async () => {
       const errors: unknown[] = [];
       const w = new EventWriter({
