@@ -4,7 +4,7 @@
  * counted and skipped, the rest of the input is still analysed.
  */
 import type { Event } from '../events/index.js';
-import { classifyRecord, messageTemplate, type EventDraft, type Match } from './classify/index.js';
+import { classifyRecord, KNOWN, messageTemplate, type EventDraft, type Match } from './classify/index.js';
 import type { LogRecord } from './record.js';
 import type { Session } from './session.js';
 import { SessionTracker } from './sessions.js';
@@ -61,21 +61,32 @@ export class LogPipeline {
       this.tracker.apply(rec, family, {}, [], true);
       return [];
     }
-    const events = (match.events ?? []).map((d, i) => this.stamp(rec, d, i, match.redact));
+    if (match === KNOWN) {
+      // Known noise (debug dumps, chatter): nothing for sessions but the clock (waiting sessions expire).
+      this.tracker.tick(rec);
+      return [];
+    }
+    const events =
+      match.events === undefined ? [] : match.events.map((d, i) => this.stamp(rec, d, i, match.redact));
     if (family !== 'other') this.tracker.apply(rec, family, match, events);
     this.events += events.length;
     return events;
   }
 
   private stamp(rec: LogRecord, d: EventDraft, index: number, redact?: (raw: string) => string): Event {
+    // One literal shape for every event (no spread): keeps property access monomorphic on the hot path.
     const ev = {
-      ...d,
       id: index === 0 ? `${rec.file}:${rec.line}` : `${rec.file}:${rec.line}#${index}`,
       ts: rec.ts ?? this.lastTs ?? EPOCH,
       host: this.tracker.hostOf(rec),
+      kind: d.kind,
+      severity: d.severity,
+      attrs: d.attrs,
       source: { file: rec.file, line: rec.line },
       raw: redact ? redact(rec.raw) : rec.raw,
     } as Event;
+    if (d.user !== undefined) ev.user = d.user;
+    if (d.peer !== undefined) ev.peer = d.peer;
     return ev;
   }
 

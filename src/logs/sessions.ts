@@ -57,15 +57,23 @@ interface Open {
 
 export type PppFamily = 'pppd' | 'pptpd' | 'keyed';
 
+// Consecutive records mostly share their timestamp string: a one-entry cache saves a Date.parse each.
+let lastTsText = '';
+let lastTsMs: number | undefined;
 function tsMs(ts: string | undefined): number | undefined {
   if (ts === undefined) return undefined;
+  if (ts === lastTsText) return lastTsMs;
   const n = Date.parse(ts);
-  return Number.isNaN(n) ? undefined : n;
+  lastTsText = ts;
+  lastTsMs = Number.isNaN(n) ? undefined : n;
+  return lastTsMs;
 }
 
 export class SessionTracker {
   private readonly open = new Map<string, Open>();
   private readonly closed: Session[] = [];
+  /** Open sessions that ended or exited and wait for a trailer / their pptpctrl (checked per record). */
+  private readonly waiting = new Set<Open>();
   private readonly ctrl = new CtrlLinks();
   /** Hosts on which pptpd itself was seen: a pty-driven pppd there is taken as PPTP. */
   private readonly pptpdHosts = new Set<string>();
@@ -84,6 +92,15 @@ export class SessionTracker {
    * linked to the session (session/user/peer filled in) and may be appended to (ppp.end) or pruned
    * (a repeated auth.fail for the same attempt).
    */
+  /** A record that matters to no session: only lets waiting sessions expire. */
+  tick(rec: LogRecord): void {
+    this.seq++;
+    if (this.waiting.size > 0) {
+      const none: Event[] = [];
+      this.expireTerminated(rec, none);
+    }
+  }
+
   apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[], unknown = false): void {
     this.seq++;
     const host = this.hostOf(rec);
@@ -136,6 +153,7 @@ export class SessionTracker {
         // (then ctrl_closed stands), or it was killed with pptpd — which the next `MGR: Manager process
         // started` proves (server_restart). Hold the session until one of them, or CTRL_WAIT_MS.
         o.awaitCtrlUntilMs = (tsMs(rec.ts) ?? 0) + CTRL_WAIT_MS;
+        this.waiting.add(o);
         o.exitRec = rec;
       } else this.close(o, rec, events);
     }
@@ -267,6 +285,7 @@ export class SessionTracker {
         o.exitRec = rec;
         if (rec.ts !== undefined) s.end = rec.ts;
         o.endTsMs = tsMs(rec.ts);
+        this.waiting.add(o);
         break;
       default:
         break;
@@ -384,9 +403,14 @@ export class SessionTracker {
 
   /** Closes sessions whose wait ran out; their ppp.end is stamped with the line that ended them. */
   private expireTerminated(rec: LogRecord, events: Event[]): void {
+    if (this.waiting.size === 0) return;
     const now = tsMs(rec.ts);
     if (now === undefined) return;
-    for (const o of this.open.values()) {
+    for (const o of this.waiting) {
+      if (this.open.get(o.key) !== o) {
+        this.waiting.delete(o);
+        continue;
+      }
       if (o.awaitCtrlUntilMs !== undefined) {
         if (now > o.awaitCtrlUntilMs) this.close(o, o.exitRec, events);
       } else if (o.terminated && o.endTsMs !== undefined && now - o.endTsMs > TERMINATED_GRACE_MS)
@@ -406,6 +430,7 @@ export class SessionTracker {
    */
   private close(o: Open, rec?: LogRecord, events?: Event[], fallback?: EndCause, force = false): void {
     if (this.open.get(o.key) === o) this.open.delete(o.key);
+    this.waiting.delete(o);
     const s = o.s;
     if (s.end === undefined && rec?.ts !== undefined) s.end = rec.ts;
     s.cause = force && fallback ? fallback : (o.causes[0] ?? fallback ?? 'unknown');

@@ -19,7 +19,18 @@ const GRE_XMIT = /^GRE: (?:re-)?xmit failed from decaps_hdlc: (.+)/;
 // pptpctrl.c: "CTRL: Exiting on signal %d"
 const CTRL_SIGNAL = /^CTRL: Exiting on signal (\d+)/;
 
+// ctrlpacket.c debug chatter, by far the most frequent pptpctrl lines: answered before any pattern.
+const CHATTER = [
+  'CTRL: I wrote ',
+  'CTRL: Sent packet',
+  'CTRL: Made a ',
+  'CTRL: Received PPTP Control',
+  'CTRL: Sending ECHO',
+  'CTRL: Got a SET LINK',
+];
+
 function ctrl(m: string): Match | undefined {
+  for (const c of CHATTER) if (m.startsWith(c)) return KNOWN;
   if (m.startsWith('CTRL: Client ')) {
     let r = CTRL_STARTED.exec(m);
     if (r)
