@@ -219,3 +219,45 @@ for (const driver of storeDrivers()) {
     });
   });
 }
+
+for (const driver of storeDrivers()) {
+  describe(`audit under concurrent writers on ${driver.name}`, { skip: driver.skip ?? false }, () => {
+    it('two processes appending at once keep one unbroken chain', { timeout: 120_000 }, async () => {
+      const ts = await driver.open();
+      try {
+        const child = (actor: string) =>
+          run(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              join(import.meta.dirname, 'fixtures/auditor.ts'),
+              JSON.stringify(ts.spec),
+              '60',
+              actor,
+            ],
+            {
+              timeout: 100_000,
+            },
+          );
+        await Promise.all([
+          child('a'),
+          child('b'),
+          ...Array.from({ length: 20 }, (_, i) =>
+            ts.store.appendAudit({ ts: day(24), actor: 'parent', action: 'x', subject: String(i) }),
+          ),
+        ]);
+        const res = await ts.store.verifyAudit();
+        assert.deepEqual(res, { ok: true, checked: 140, problems: [] });
+        const recs = await ts.store.readAudit();
+        assert.deepEqual(
+          recs.map((r) => r.seq),
+          Array.from({ length: 140 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(new Set(recs.map((r) => r.actor)), new Set(['a', 'b', 'parent']));
+      } finally {
+        await ts.cleanup();
+      }
+    });
+  });
+}
