@@ -378,3 +378,36 @@ test('control probe: one early close (pptpd manager EINTR race) is retried once;
   assert.equal(r.attempts, 2);
   assert.equal(connections, 2);
 });
+
+test('control probe vs seeded random replies: always a typed failure or success, never a throw or hang', async () => {
+  let seed = 1723;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const reasons = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    // A valid SCCRP prefix with random damage, or pure noise, in random-sized writes.
+    const base =
+      rand() < 0.5
+        ? Buffer.from(sccrp)
+        : Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 300) }, () => Math.floor(rand() * 256)));
+    for (let k = 0; k < 1 + rand() * 6; k++)
+      base[Math.floor(rand() * base.length)] = Math.floor(rand() * 256);
+    const cut = Math.floor(rand() * base.length);
+    const port = await hostile(
+      onSccrq((s) => {
+        s.write(base.subarray(0, cut));
+        s.write(base.subarray(cut));
+        if (rand() < 0.3) s.end();
+      }),
+    );
+    const r = await probeControl(port);
+    assert.equal(typeof r.ok, 'boolean');
+    if (!r.ok) {
+      assert.ok(r.reason && r.detail, JSON.stringify(r));
+      reasons.add(String(r.reason));
+    }
+  }
+  assert.ok(reasons.size >= 2, `varied failures: ${[...reasons].join(', ')}`);
+});
