@@ -28,7 +28,8 @@ if [ -f "$OUT/ready" ]; then
   echo "$OUT"
   exit 0
 fi
-mkdir -p "$CACHE/debs"
+DEBS=${PPTPMON_LAB_DEBS:-$CACHE/debs} # the bench points a cold cache at the warm .deb cache
+mkdir -p "$CACHE" "$DEBS"
 exec 9>"$CACHE/build.lock"
 flock 9 # two builds at once would fight over the same directories
 if [ -f "$OUT/ready" ]; then echo "$OUT"; exit 0; fi
@@ -39,7 +40,7 @@ if [ ! -f "$BASE/ready" ]; then
   rm -rf "$BASE"
   mkdir -p "$BASE"
   log "debootstrap $SUITE minbase (+ $pkgs)"
-  debootstrap --variant=minbase --cache-dir="$CACHE/debs" --include="$pkgs" "$SUITE" "$BASE/rootfs" "$MIRROR" >"$BASE/debootstrap.log" 2>&1 \
+  debootstrap --variant=minbase --cache-dir="$DEBS" --include="$pkgs" "$SUITE" "$BASE/rootfs" "$MIRROR" >"$BASE/debootstrap.log" 2>&1 \
     || { tail -30 "$BASE/debootstrap.log" >&2; exit 1; }
   # Trim what the VM never reads: docs, man pages, locales, apt caches (shorter cpio = faster boot).
   rm -rf "$BASE"/rootfs/usr/share/{doc,man,info,locale} "$BASE"/rootfs/var/cache/apt/* "$BASE"/rootfs/var/lib/apt/lists/*
@@ -47,9 +48,9 @@ if [ ! -f "$BASE/ready" ]; then
   kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
   if [ -z "$kpkg" ]; then apt-get update -qq; kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}'); fi
   log "kernel package $kpkg"
-  (cd "$CACHE/debs" && apt-get download "$kpkg" >/dev/null 2>&1) || { echo "lab build: apt-get download $kpkg failed" >&2; exit 1; }
+  (cd "$DEBS" && apt-get download "$kpkg" >/dev/null 2>&1) || { echo "lab build: apt-get download $kpkg failed" >&2; exit 1; }
   mkdir -p "$BASE/kernel"
-  dpkg-deb -x "$(ls -t "$CACHE"/debs/"${kpkg}"_*.deb | head -1)" "$BASE/kernel"
+  dpkg-deb -x "$(ls -t "$DEBS"/"${kpkg}"_*.deb | head -1)" "$BASE/kernel"
   rm -rf "$BASE/kernel/usr"
   depmod -b "$BASE/kernel" "$(ls "$BASE/kernel/lib/modules")" # modprobe -d needs modules.dep
   touch "$BASE/ready"
