@@ -63,8 +63,10 @@ export class LogPipeline {
     }
     if (match === KNOWN) {
       // Known noise (debug dumps, chatter): nothing for sessions but the clock (waiting sessions expire).
-      this.tracker.tick(rec);
-      return [];
+      const ended: Event[] = [];
+      this.tracker.tick(rec, ended);
+      this.events += ended.length;
+      return ended;
     }
     const events =
       match.events === undefined ? [] : match.events.map((d, i) => this.stamp(rec, d, i, match.redact));
@@ -117,12 +119,38 @@ export class LogPipeline {
     );
   }
 
-  stats(): { records: number; events: number; unclassified: number; internalErrors: number } {
+  /**
+   * For followers: the clock moved but no line came (a quiet log). Sessions waiting for a trailer or
+   * for their pptpctrl (at most 30 s) end now; returns their ppp.end events. Never throws.
+   */
+  advance(nowIso: string): Event[] {
+    try {
+      const ended: Event[] = [];
+      this.tracker.advance(nowIso, ended);
+      this.events += ended.length;
+      return ended;
+    } catch {
+      this.internalErrors++;
+      return [];
+    }
+  }
+
+  /** Counters; `openSessions` and `ctrlStates` show that state stays bounded in a long-running follower. */
+  stats(): {
+    records: number;
+    events: number;
+    unclassified: number;
+    internalErrors: number;
+    openSessions: number;
+    ctrlStates: number;
+  } {
     return {
       records: this.records,
       events: this.events,
       unclassified: this.unknown,
       internalErrors: this.internalErrors,
+      openSessions: this.tracker.openCount,
+      ctrlStates: this.tracker.ctrlCount,
     };
   }
 }

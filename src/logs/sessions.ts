@@ -93,12 +93,14 @@ export class SessionTracker {
    * (a repeated auth.fail for the same attempt).
    */
   /** A record that matters to no session: only lets waiting sessions expire. */
-  tick(rec: LogRecord): void {
+  tick(rec: LogRecord, events: Event[]): void {
     this.seq++;
-    if (this.waiting.size > 0) {
-      const none: Event[] = [];
-      this.expireTerminated(rec, none);
-    }
+    if (this.waiting.size > 0) this.expireTerminated(rec.ts, events);
+  }
+
+  /** The clock moved without a line (a quiet followed log): lets waiting sessions expire. */
+  advance(nowIso: string, events: Event[]): void {
+    if (this.waiting.size > 0) this.expireTerminated(nowIso, events);
   }
 
   apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[], unknown = false): void {
@@ -107,7 +109,7 @@ export class SessionTracker {
     if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
     else if (family === 'pppd' || match.sessionKey !== undefined)
       this.applyPppd(rec, host, match, events, unknown);
-    this.expireTerminated(rec, events);
+    this.expireTerminated(rec.ts, events);
   }
 
   private applyPppd(rec: LogRecord, host: string, match: Match, events: Event[], unknown: boolean): void {
@@ -355,6 +357,18 @@ export class SessionTracker {
     // Only a line that starts or drives a call creates pptpctrl state; the rest (chatter, the exit
     // lines after the state was dropped) must not leave entries behind.
     const creates = hints.some((x) => x.h === 'peer' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap');
+    if (hints.some((x) => x.h === 'peer')) {
+      // "Client <ip> control connection started" is a new pptpctrl: a state left on this pid by one
+      // whose exit was never logged (pid reuse after a log gap) must not lend it its old call.
+      const stale = this.ctrl.get(host, rec.pid);
+      if (stale) {
+        if (stale.sessionKey !== undefined) {
+          const so = this.open.get(stale.sessionKey);
+          if (so && so.ctrl === stale) so.ctrl = undefined;
+        }
+        this.ctrl.drop(stale);
+      }
+    }
     const c = creates ? this.ctrl.touch(host, rec.pid, tsMs(rec.ts)) : this.ctrl.get(host, rec.pid);
     if (!c) return;
     for (const x of hints) {
@@ -402,9 +416,9 @@ export class SessionTracker {
   }
 
   /** Closes sessions whose wait ran out; their ppp.end is stamped with the line that ended them. */
-  private expireTerminated(rec: LogRecord, events: Event[]): void {
+  private expireTerminated(ts: string | undefined, events: Event[]): void {
     if (this.waiting.size === 0) return;
-    const now = tsMs(rec.ts);
+    const now = tsMs(ts);
     if (now === undefined) return;
     for (const o of this.waiting) {
       if (this.open.get(o.key) !== o) {
@@ -507,6 +521,10 @@ export class SessionTracker {
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  get ctrlCount(): number {
+    return this.ctrl.size;
   }
 }
 

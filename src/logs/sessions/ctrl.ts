@@ -39,6 +39,10 @@ export class CtrlLinks {
     return c;
   }
 
+  get size(): number {
+    return this.states.size;
+  }
+
   /** The pptpctrl has not logged its exit (nor been dropped with its pptpd). */
   alive(c: CtrlState): boolean {
     return this.states.get(`${c.host}|${c.pid}`) === c;
