@@ -124,9 +124,12 @@ export class AlertManager {
         a.status = 'resolved';
         a.endsAtMs = t.atMs;
       }
-      a.summary = t.summary;
       a.updatedAtMs = t.atMs;
-      if (t.value !== undefined) a.value = t.value;
+      // A resolved alert keeps the summary it fired with ("30 sessions lost"), not the all-clear value.
+      if (t.status === 'firing') {
+        a.summary = t.summary;
+        if (t.value !== undefined) a.value = t.value;
+      }
       this.addEvidence(a, t.evidence);
       this.onChange(a);
     }
@@ -345,7 +348,13 @@ export class AlertManager {
 
   private addEvidence(a: Alert, ev: readonly Evidence[]): void {
     for (const e of ev) {
-      if (a.evidence.some((x) => x.ts === e.ts && x.raw === e.raw && x.kind === e.kind)) continue;
+      // One line can end many sessions (pptpd's restart ends every open call): keep one per session.
+      if (
+        a.evidence.some(
+          (x) => x.ts === e.ts && x.raw === e.raw && x.kind === e.kind && x.session === e.session,
+        )
+      )
+        continue;
       a.evidence.push(e);
     }
     if (a.evidence.length > EVIDENCE_KEPT) a.evidence.splice(0, a.evidence.length - EVIDENCE_KEPT);

@@ -8,6 +8,9 @@ import { renderSummary, type AlertSeverity, type Evidence, type RuleTransition }
 
 export type Level = AlertSeverity | undefined;
 
+/** A firing group's newer value/evidence is passed on at most this often (not on every event). */
+export const REFRESH_MS = 5000;
+
 /** Evidence kept per group: enough for "the last N relevant log lines" without growing. */
 export const EVIDENCE_PER_GROUP = 10;
 
@@ -19,6 +22,7 @@ interface GroupState {
   firing: Level;
   /** Value or evidence changed since the last transition (a refresh is due on tick). */
   dirty: boolean;
+  lastEmitMs: number;
   value?: number;
   evidence: Evidence[];
 }
@@ -33,6 +37,8 @@ export interface LevelRule {
 export class GroupLevels {
   private readonly groups = new Map<string, GroupState>();
   private readonly firingKeys = new Set<string>();
+  /** Groups whose level is pending its `for` (or firing): the only ones a sustain tick looks at. */
+  private readonly pendingKeys = new Set<string>();
 
   constructor(
     private readonly rule: LevelRule,
@@ -56,7 +62,7 @@ export class GroupLevels {
     let g = this.groups.get(key);
     if (g === undefined) {
       if (level === undefined && evidence === undefined) return;
-      g = { labels, firing: undefined, dirty: false, evidence: [] };
+      g = { labels, firing: undefined, dirty: false, lastEmitMs: 0, evidence: [] };
       this.makeRoom();
       this.groups.set(key, g);
     }
@@ -71,7 +77,9 @@ export class GroupLevels {
     if (evidence !== undefined) g.dirty = true;
     if (level === undefined) {
       g.warnSince = g.critSince = undefined;
+      this.pendingKeys.delete(key);
     } else {
+      if (this.rule.forMs > 0) this.pendingKeys.add(key);
       g.warnSince ??= nowMs;
       if (level === 'critical') g.critSince ??= nowMs;
       else g.critSince = undefined;
@@ -81,19 +89,20 @@ export class GroupLevels {
 
   /**
    * Re-checks sustain timers (a level that has now held long enough fires without a new event), and
-   * refreshes firing alerts whose value or evidence moved, at most once per tick: the notification
+   * refreshes firing alerts whose value or evidence moved, at most every REFRESH_MS: the notification
    * sent after group wait then says "30 sessions", not the 11 at the crossing.
    */
   tick(nowMs: number, out: RuleTransition[]): void {
-    if (this.rule.forMs > 0) {
-      for (const [key, g] of this.groups) {
-        if (g.warnSince !== undefined) this.settle(key, g, nowMs, out);
-      }
+    for (const key of this.pendingKeys) {
+      const g = this.groups.get(key);
+      if (g?.warnSince === undefined) this.pendingKeys.delete(key);
+      else this.settle(key, g, nowMs, out);
     }
     for (const key of this.firingKeys) {
       const g = this.groups.get(key);
-      if (g?.firing === undefined || !g.dirty) continue;
+      if (g?.firing === undefined || !g.dirty || nowMs - g.lastEmitMs < REFRESH_MS) continue;
       g.dirty = false;
+      g.lastEmitMs = nowMs;
       out.push({ ...this.transition(g, g.firing, nowMs, true), refresh: true });
     }
   }
@@ -104,7 +113,10 @@ export class GroupLevels {
 
   forget(key: string): void {
     const g = this.groups.get(key);
-    if (g !== undefined && g.firing === undefined) this.groups.delete(key);
+    if (g !== undefined && g.firing === undefined) {
+      this.groups.delete(key);
+      this.pendingKeys.delete(key);
+    }
   }
 
   private settle(key: string, g: GroupState, nowMs: number, out: RuleTransition[]): void {
@@ -120,9 +132,11 @@ export class GroupLevels {
     const prev = g.firing;
     g.firing = next;
     g.dirty = false;
+    g.lastEmitMs = nowMs;
     out.push(this.transition(g, next ?? prev ?? 'warning', nowMs, next !== undefined));
     if (next === undefined) {
       this.firingKeys.delete(key);
+      this.pendingKeys.delete(key);
       this.groups.delete(key);
     } else this.firingKeys.add(key);
   }
@@ -152,6 +166,7 @@ export class GroupLevels {
     for (const [k, g] of this.groups) {
       if (g.firing === undefined) {
         this.groups.delete(k);
+        this.pendingKeys.delete(k);
         return;
       }
     }

@@ -4,12 +4,12 @@
  * critical notification must come out, naming pptpd as the root and listing the session drop it
  * explains.
  *
- * The lab has no captured crash scenario yet (test/corpus/lab/ holds none), so the replay is built
- * here from the exact message texts of the real captures in shared/design/lab-captures/syslog
- * (busybox syslogd -S short lines, pptpd 1.4.0, pppd 2.4.9): the same lines per session as a good
- * login there, then what pppd prints when its pty's other end (pptpctrl) dies: "Modem hangup",
- * "Connection terminated.", "Connect time", "Sent ... received ...", "Exit." (pppd main.c/auth.c),
- * then the supervisor restarting pptpd ("MGR: Manager process started").
+ * The lab captured a real pptpd kill with one session (test/corpus/lab-seed/faults.log, lines
+ * 97-193: pptpd 1.4.0, pppd 2.4.9, busybox syslogd -S): pppd sees "Modem hangup", tears down and
+ * exits while its pptpctrl stays silent (killed with pptpd), and the supervisor restarts pptpd 6 s
+ * later ("MGR: Manager process started"). There is no 30-session capture, so this replay scales
+ * that capture to 30 sessions using the same message texts in the same order, with the session
+ * start lines of the good login in shared/design/lab-captures/syslog.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,19 +70,26 @@ function crashLog(): string {
     at(t + 1500, `pppd[${pppd}]`, 'MPPE 128-bit stateless compression enabled');
     at(t + 1500, `pppd[${pppd}]`, 'local  IP address 192.168.213.1');
     at(t + 1500, `pppd[${pppd}]`, `remote IP address ${remote}`);
+    at(t + 1500, `pppd[${pppd}]`, `pptpd-logwtmp.so ip-up ppp${i} user${i} ${client}`);
   }
-  // pptpd and its pptpctrl children die (a crash taking the process group): each pppd loses its pty.
+  // pptpd and its pptpctrl children are killed: each pppd loses its pty (faults.log lines 175-191).
   for (let i = 0; i < SESSIONS; i++) {
     const pppd = 1000 + i * 10 + 5;
     const t = CRASH + Math.floor(i / 10) * 1000;
+    const stats = `Sent ${100_000 + i} bytes, received ${900_000 + i} bytes.`;
     at(t, `pppd[${pppd}]`, 'Modem hangup');
-    at(t, `pppd[${pppd}]`, 'Connection terminated.');
-    at(t, `pppd[${pppd}]`, 'Connect time 20.0 minutes.');
-    at(t, `pppd[${pppd}]`, `Sent ${100_000 + i} bytes, received ${900_000 + i} bytes.`);
-    at(t, `pppd[${pppd}]`, 'Exit.');
+    at(t, `pppd[${pppd}]`, `pptpd-logwtmp.so ip-down ppp${i}`);
+    at(t + 1000, `pppd[${pppd}]`, 'Connect time 20.0 minutes.');
+    at(t + 1000, `pppd[${pppd}]`, stats);
+    at(t + 1000, `pppd[${pppd}]`, 'MPPE disabled');
+    at(t + 1000, `pppd[${pppd}]`, 'sent [LCP TermReq id=0x2 "MPPE disabled"]');
+    at(t + 1000, `pppd[${pppd}]`, 'Connection terminated.');
+    at(t + 1000, `pppd[${pppd}]`, 'Connect time 20.0 minutes.');
+    at(t + 1000, `pppd[${pppd}]`, stats);
+    at(t + 1000, `pppd[${pppd}]`, 'Exit.');
   }
-  at(CRASH + 5000, 'pptpd[2000]', 'MGR: Manager process started');
-  at(CRASH + 5000, 'pptpd[2000]', 'MGR: Maximum of 100 connections available');
+  at(CRASH + 9000, 'pptpd[2191]', 'MGR: Manager process started');
+  at(CRASH + 9000, 'pptpd[2191]', 'MGR: Maximum of 150 connections available');
   return lines.join('\n') + '\n';
 }
 
@@ -138,8 +145,12 @@ test('pptpd crash during 30 sessions: exactly one grouped critical notification 
       n.explains.map((e) => e.rule),
       ['session-drop'],
     );
-    assert.equal(n.root.sessions.length > 0, true, 'enriched with the sessions behind it');
-    assert.equal(n.root.logLines.length, 5);
+    assert.ok(n.root.sessions.length >= 5, 'enriched with the sessions behind it');
+    assert.ok(
+      n.root.users.includes('user29') && n.root.peers.includes('10.213.1.31'),
+      'with their users and client IPs',
+    );
+    assert.ok(n.root.logLines.length >= 1 && n.root.logLines.length <= 5, 'and the last log lines behind it');
     assert.ok(!JSON.stringify(sent).includes(CHAP_HEX.slice(0, 16)), 'no CHAP material');
     // When the storm has passed, the same people hear it resolved, once.
     const resolved = sent.filter((x) => x.status === 'resolved');

@@ -82,9 +82,9 @@ for (const driver of storeDrivers()) {
       am2.receive([tr('pptpd-down', 'firing', T0 + 10 * MIN)]);
       am2.receive([tr('nic-rx-errors', 'firing', at('2026-11-25T02:10:00Z'), { severity: 'warning' })]);
       run(am2, T0 + 10 * MIN, T0 + 60 * MIN, MIN);
-      assert.deepEqual(sent2, [], 'no duplicate page, and acknowledged: no escalation to lead at 15m');
+      assert.equal(sent2.length, 0, 'no duplicate page, and acknowledged: no escalation to lead at 15m');
       am2.tick(at('2026-11-25T02:10:00Z'));
-      assert.deepEqual(sent2, [], 'inside the restored nightly window (03:00-03:30 CET)');
+      assert.equal(sent2.length, 0, 'inside the restored nightly window (03:00-03:30 CET)');
       am2.tick(at('2026-11-25T02:30:00Z'));
       assert.deepEqual(
         sent2.map((n) => n.root.rule),

@@ -18,7 +18,18 @@ export class RateEvaluator extends BaseEvaluator {
   private readonly matcher: EventMatcher;
   private readonly grouper: Grouper;
   private readonly levels: GroupLevels;
-  private readonly counters = new Map<string, Counted>();
+  /**
+   * Counters in two generations, each one window long: a group untouched for a whole generation
+   * has an empty window and is dropped with the old generation, in O(1) per group and without
+   * scanning on every tick (a rule grouped by peer sees thousands of one-off peers).
+   */
+  private current = new Map<string, Counted>();
+  private previous = new Map<string, Counted>();
+  private generationStartMs = -Infinity;
+  /** Groups at a level (pending or firing): the only ones a tick must re-evaluate. */
+  private readonly hot = new Set<string>();
+  /** Below this count a group is cold: no evidence kept (most peers never come near a level). */
+  private readonly warmAt: number;
 
   constructor(
     private readonly spec: RuleOf<'rate'>,
@@ -30,43 +41,58 @@ export class RateEvaluator extends BaseEvaluator {
     this.kinds = this.matcher.kinds;
     this.grouper = compileGrouper(spec.groupBy);
     this.levels = new GroupLevels(levelRule(spec), ctx.maxGroups);
+    this.warmAt = Math.min(spec.warning ?? Infinity, spec.critical ?? Infinity) / 2;
   }
 
   override onEvent(ev: Event, nowMs: number, out: RuleTransition[]): void {
     if (!this.matcher.test(ev)) return;
     const g = this.grouper.key(ev);
     if (g === undefined) return;
-    let c = this.counters.get(g.key);
+    this.rotate(nowMs);
+    let c = this.current.get(g.key);
     if (c === undefined) {
-      if (this.counters.size >= this.ctx.maxGroups) this.dropIdle(nowMs);
-      c = { labels: g.labels, counter: new SlidingCounter(this.spec.window) };
-      this.counters.set(g.key, c);
+      c = this.previous.get(g.key);
+      if (c !== undefined) this.previous.delete(g.key);
+      else {
+        if (this.current.size + this.previous.size >= this.ctx.maxGroups) this.rotate(nowMs, true);
+        c = { labels: g.labels, counter: SlidingCounter.forWindow(this.spec.window) };
+      }
+      this.current.set(g.key, c);
     }
     c.counter.add(nowMs);
     const n = c.counter.count(nowMs);
-    this.levels.observe(g.key, g.labels, levelOf(n, '>', this.spec), nowMs, out, n, toEvidence(ev));
+    const level = levelOf(n, '>', this.spec);
+    if (level !== undefined) this.hot.add(g.key);
+    const evidence = n >= this.warmAt ? toEvidence(ev) : undefined;
+    if (level !== undefined || evidence !== undefined || this.hot.has(g.key)) {
+      this.levels.observe(g.key, g.labels, level, nowMs, out, n, evidence);
+    }
   }
 
-  /** Counts decay without new events: re-evaluate every group still counting. */
+  /** Counts decay without new events; only groups at a level can change state by decaying. */
   override tick(nowMs: number, out: RuleTransition[]): void {
-    for (const [key, c] of this.counters) {
-      const n = c.counter.count(nowMs);
-      this.levels.observe(key, c.labels, levelOf(n, '>', this.spec), nowMs, out, n);
-      if (n === 0 && !this.levels.isFiring(key)) {
-        this.counters.delete(key);
-        this.levels.forget(key);
-      }
+    this.rotate(nowMs);
+    for (const key of this.hot) {
+      const c = this.current.get(key) ?? this.previous.get(key);
+      const n = c?.counter.count(nowMs) ?? 0;
+      const level = levelOf(n, '>', this.spec);
+      this.levels.observe(key, c?.labels ?? {}, level, nowMs, out, n);
+      if (level === undefined) this.hot.delete(key);
     }
     this.levels.tick(nowMs, out);
   }
 
-  private dropIdle(nowMs: number): void {
-    for (const [key, c] of this.counters) {
-      if (c.counter.count(nowMs) === 0 || !this.levels.isFiring(key)) {
-        this.counters.delete(key);
-        this.levels.forget(key);
-        return;
-      }
+  /** Starts a new generation once the current one is a window old (or when full, `force`). */
+  private rotate(nowMs: number, force = false): void {
+    if (!force && nowMs - this.generationStartMs < this.spec.window) return;
+    for (const key of this.previous.keys()) {
+      if (this.hot.has(key)) continue;
+      this.levels.forget(key);
     }
+    // A hot group is never dropped while it may still be at a level.
+    for (const [key, c] of this.previous) if (this.hot.has(key)) this.current.set(key, c);
+    this.previous = this.current;
+    this.current = new Map();
+    this.generationStartMs = nowMs;
   }
 }

@@ -9,6 +9,12 @@ import type { SessionChange } from '../sessions.js';
 import type { RuleTransition } from '../types.js';
 import { BaseEvaluator, type EvalContext } from './evaluator.js';
 
+/**
+ * Open sessions are scanned for long durations at most this often: durations that matter are
+ * minutes to hours, and a scan of 10,000 sessions on every (50 ms) tick would dominate the tick.
+ */
+export const DURATION_SCAN_MS = 10_000;
+
 interface DurationStats {
   count: number;
   sumSeconds: number;
@@ -21,6 +27,7 @@ export class UserLimitEvaluator extends BaseEvaluator {
   private readonly concurrent: GroupLevels;
   private readonly longSessions: GroupLevels;
   private readonly stats = new Map<string, DurationStats>();
+  private lastScanMs = -Infinity;
 
   constructor(
     private readonly spec: RuleOf<'user_limit'>,
@@ -60,6 +67,8 @@ export class UserLimitEvaluator extends BaseEvaluator {
   override tick(nowMs: number, out: RuleTransition[]): void {
     this.concurrent.tick(nowMs, out);
     if (this.spec.maxDuration === undefined && this.spec.durationFactor === undefined) return;
+    if (nowMs - this.lastScanMs < DURATION_SCAN_MS) return;
+    this.lastScanMs = nowMs;
     for (const s of this.ctx.sessions.openSessions) {
       if (!s.active) continue;
       const ageMs = nowMs - s.startMs;
