@@ -3,7 +3,7 @@
  * in `schema_migrations`, so a crash mid-migration leaves the previous version intact. Append new
  * migrations; never edit an applied one.
  */
-import type { Migration } from './sqlite-schema.js';
+import type { Migration } from './migrations.js';
 import { GENESIS_HASH } from './audit.js';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [

@@ -20,6 +20,7 @@ import {
 } from './codec.js';
 import { PgMaintenance } from './postgres-maintenance.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { assertNotNewer } from './migrations.js';
 import { sessionRow, type SessionRow } from './shared.js';
 import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';
 import type {
@@ -98,6 +99,7 @@ export class PostgresStore extends PgMaintenance implements Store {
           (r) => r.version,
         ),
       );
+      assertNotNewer(done, POSTGRES_MIGRATIONS);
       for (const m of POSTGRES_MIGRATIONS) {
         if (done.has(m.version)) continue;
         // One transaction for all pending migrations: PostgreSQL DDL is transactional.

@@ -3,11 +3,7 @@
  * in `schema_migrations`, so a crash mid-migration leaves the previous version intact. Append new
  * migrations; never edit an applied one.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  statements: string[];
-}
+import type { Migration } from './migrations.js';
 
 export const SQLITE_MIGRATIONS: Migration[] = [
   {

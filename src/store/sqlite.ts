@@ -7,7 +7,7 @@
  * or kernel crash (sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html "Durability"). An
  * agent deletes its spool once the store acknowledges, so we default to FULL (fsync of the WAL on every
  * commit): acknowledged means on disk. Batching makes that one fsync per batch, not per event;
- * `store.sqlite.synchronous: normal` trades it back for hosts where throughput matters more.
+ * `store.synchronous: normal` trades it back for hosts where throughput matters more.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -24,6 +24,7 @@ import {
   toMs,
   type BucketRow,
 } from './codec.js';
+import { assertNotNewer } from './migrations.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { bucketExpr, eventWhere, sessionWhere, sqlitePlaceholder as ph } from './sql.js';
 import type {
@@ -80,6 +81,7 @@ export class SqliteStore extends SqliteMaintenance implements Store {
         (r) => r.version,
       ),
     );
+    assertNotNewer(applied, SQLITE_MIGRATIONS);
     for (const m of SQLITE_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       // IMMEDIATE: a second process migrating at the same time waits, then sees the row and skips.

@@ -73,6 +73,11 @@ for (const driver of storeDrivers()) {
       assert.equal(await again.countEvents(), 1);
     });
 
+    it('refuses a database a newer pptpmon migrated', async () => {
+      await ts.raw(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')`);
+      await assert.rejects(ts.reopen(), /schema version 99, newer than this pptpmon knows \(2\)/);
+    });
+
     it('stores a batch of events with ids in input order and reads them back unchanged', async () => {
       const evs: Event[] = [
         authFail(1, 'bob', '198.51.100.7'),
