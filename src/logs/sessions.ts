@@ -11,63 +11,22 @@
  * pptpctrl state is dropped when pptpctrl exits, and the open maps are capped (oldest evicted).
  */
 import type { EndCause, Event } from '../events/index.js';
-import type { Hint, Match } from './classify/types.js';
+import type { Match } from './classify/types.js';
 import type { LogRecord } from './record.js';
 import type { Session, SessionRole, Transport } from './session.js';
 import { CtrlLinks, type CtrlState } from './sessions/ctrl.js';
+import { applyHint, type HintEnv } from './sessions/hints.js';
+import { linkEvent, MAX_EVIDENCE, recordMatch, tsMs, type Open } from './sessions/open.js';
 
-export const MAX_EVIDENCE = 60;
-export const MAX_EVENT_IDS = 200;
+export { MAX_EVENT_IDS, MAX_EVIDENCE } from './sessions/open.js';
+
 const MAX_OPEN = 20_000;
 /** A pppd stream that said "Connection terminated." but never "Exit." (logfile output has none). */
 const TERMINATED_GRACE_MS = 30_000;
 /** How long a pppd that exited on "Modem hangup" waits for its silent pptpctrl (see applyPppd). */
 const CTRL_WAIT_MS = 15_000;
 
-interface Open {
-  key: string;
-  s: Session;
-  terminated: boolean;
-  /** Candidate end causes in order; the first one explains the end. */
-  causes: EndCause[];
-  roleKnown: boolean;
-  transportKnown: boolean;
-  peerFromCalling: boolean;
-  ctrl?: CtrlState;
-  /** Linked by pppd start order only (no launcher/reap line yet): undone if the pppd turns out a client. */
-  ctrlGuessed: boolean;
-  /** The device pppd runs on (not part of the Session contract; decides transport). */
-  tty?: string;
-  file: string;
-  authFailed: boolean;
-  authOk: boolean;
-  /** Saw "pppd ... started" (a second one on the same pid is a new process). */
-  started: boolean;
-  backendTimeout: boolean;
-  lastSeq: number;
-  /** Set while an exited pppd waits for its pptpctrl's exit or a pptpd restart. */
-  awaitCtrlUntilMs?: number;
-  exitRec?: LogRecord;
-  /** Debug dumps only: LCP ConfReqs sent, and whether any packet came back. */
-  confReqs: number;
-  lastConfReq?: { raw: string; at: number };
-  rcvd: boolean;
-  endTsMs?: number;
-}
-
 export type PppFamily = 'pppd' | 'pptpd' | 'keyed';
-
-// Consecutive records mostly share their timestamp string: a one-entry cache saves a Date.parse each.
-let lastTsText = '';
-let lastTsMs: number | undefined;
-function tsMs(ts: string | undefined): number | undefined {
-  if (ts === undefined) return undefined;
-  if (ts === lastTsText) return lastTsMs;
-  const n = Date.parse(ts);
-  lastTsText = ts;
-  lastTsMs = Number.isNaN(n) ? undefined : n;
-  return lastTsMs;
-}
 
 export class SessionTracker {
   private readonly open = new Map<string, Open>();
@@ -80,6 +39,11 @@ export class SessionTracker {
   /** Files (pppd logfiles) in which a pppd was shown to serve PPTP: their pty sessions are PPTP too. */
   private readonly pptpFiles = new Set<string>();
   private seq = 0;
+  private readonly hintEnv: HintEnv = {
+    releaseCtrl: (c) => this.ctrl.release(c),
+    pptpFile: (file) => this.pptpFiles.add(file),
+    waiting: (o) => this.waiting.add(o),
+  };
 
   constructor(private readonly defaultHost: string) {}
 
@@ -147,8 +111,8 @@ export class SessionTracker {
       if (link) this.linkCtrl(o, link.ctrl, link.guessed);
     }
     if (begins && events.some((e) => e.kind === 'ppp.start')) o.started = true;
-    for (const x of hints) this.applyHint(o, x, rec);
-    this.recordMatch(o, rec, match, events);
+    for (const x of hints) applyHint(o, x, rec, this.hintEnv);
+    recordMatch(o, rec, match, events, this.seq);
     if (hints.some((x) => x.h === 'ppp.exit')) {
       if (o.causes[0] === 'ctrl_closed' && o.ctrl && this.ctrl.alive(o.ctrl)) {
         // The pty closed under pppd but its pptpctrl said nothing: either it is about to log its exit
@@ -211,136 +175,6 @@ export class SessionTracker {
     o.transportKnown = true;
   }
 
-  private applyHint(o: Open, x: Hint, rec: LogRecord): void {
-    const s = o.s;
-    switch (x.h) {
-      case 'iface':
-        s.iface = x.iface;
-        break;
-      case 'tty':
-        o.tty = x.tty;
-        break;
-      case 'localIp':
-        s.localIp = x.ip;
-        break;
-      case 'remoteIp':
-        s.remoteIp = x.ip;
-        // IPCP is up: causes noted during setup (e.g. a RADIUS server that failed over) did not end it.
-        o.causes = [];
-        break;
-      case 'mppe':
-        s.mppe = x.mppe;
-        break;
-      case 'seconds':
-        s.seconds = x.seconds;
-        break;
-      case 'bytes':
-        s.bytesSent = x.sent;
-        s.bytesReceived = x.received;
-        break;
-      case 'user':
-        if (s.user === undefined && x.user !== '') s.user = x.user;
-        break;
-      case 'peer':
-        if (x.peer === '') break;
-        // pppd's calling number (pptpd passes `remotenumber`) beats anything inferred from pptpctrl.
-        if (peerIsCalling(rec)) {
-          s.peer = x.peer;
-          o.peerFromCalling = true;
-          // Only pptpd passes pppd `remotenumber <client ip>` with a pty: this stream is PPTP.
-          if (o.tty?.startsWith('/dev/pts') && /^\d+\.\d+\.\d+\.\d+$/.test(x.peer))
-            this.pptpFiles.add(rec.file);
-        } else if (s.peer === undefined) s.peer = x.peer;
-        break;
-      case 'role':
-        if (x.role === 'client' && o.ctrl && o.ctrlGuessed) {
-          // A client pppd started right after a server's `Starting call`: give the pptpctrl back.
-          this.ctrl.release(o.ctrl);
-          o.ctrl = undefined;
-          delete s.ctrlPid;
-          if (!o.peerFromCalling) delete s.peer;
-          o.transportKnown = false;
-          s.transport = 'unknown';
-        }
-        if (!o.ctrl || x.role === 'server') {
-          s.role = x.role;
-          o.roleKnown = true;
-        }
-        break;
-      case 'transport':
-        // The first explicit sign wins (a plugin line comes before the Connect line it explains).
-        if (!o.transportKnown) {
-          s.transport = x.transport;
-          o.transportKnown = true;
-        }
-        break;
-      case 'lcp.confreq':
-        o.confReqs++;
-        // Remembered (with where it falls in the evidence) in case it turns out never answered.
-        o.lastConfReq = { raw: rec.raw, at: s.evidence.length };
-        break;
-      case 'rcvd':
-        o.rcvd = true;
-        break;
-      case 'ppp.terminated':
-        o.terminated = true;
-        o.exitRec = rec;
-        if (rec.ts !== undefined) s.end = rec.ts;
-        o.endTsMs = tsMs(rec.ts);
-        this.waiting.add(o);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Evidence, causes and event linking shared by pppd and pptpctrl lines. */
-  private recordMatch(o: Open, rec: LogRecord, match: Match, events: Event[]): void {
-    const s = o.s;
-    o.lastSeq = this.seq;
-    if (match.cause !== undefined) o.causes.push(match.cause);
-    const keep = match.evidence === true || match.cause !== undefined || events.length > 0;
-    if (keep && s.evidence.length < MAX_EVIDENCE)
-      s.evidence.push(match.redact ? match.redact(rec.raw) : rec.raw);
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
-      if (ev === undefined) continue;
-      if (ev.kind === 'auth.backend.timeout') o.backendTimeout = true;
-      if (ev.kind === 'auth.ok') {
-        // pppd 2.5 says "Peer X authenticated with CHAP" and then "peer from calling number ...
-        // authorized" for the same login: one login, one event.
-        if (o.authOk) {
-          events.splice(i, 1);
-          i--;
-          continue;
-        }
-        o.authOk = true;
-      }
-      if (ev.kind === 'auth.fail') {
-        // pppd logs one attempt twice (e.g. "No CHAP secret found ..." then "Peer X failed CHAP
-        // authentication"): the first line has the precise reason, the second would double-count.
-        if (o.authFailed) {
-          events.splice(i, 1);
-          i--;
-          continue;
-        }
-        o.authFailed = true;
-        if (o.backendTimeout) ev.attrs.reason = 'backend_timeout';
-      }
-      this.linkEvent(o, ev);
-    }
-  }
-
-  private linkEvent(o: Open, ev: Event): void {
-    const s = o.s;
-    ev.session = s.id;
-    if (ev.user === undefined && s.user !== undefined) ev.user = s.user;
-    if (ev.peer === undefined && s.peer !== undefined) ev.peer = s.peer;
-    if (ev.kind === 'ppp.ipcp.up' && ev.attrs.local === undefined && s.localIp !== undefined)
-      ev.attrs.local = s.localIp;
-    if (ev.id !== undefined && s.eventIds.length < MAX_EVENT_IDS) s.eventIds.push(ev.id);
-  }
-
   private applyCtrl(rec: LogRecord, host: string, match: Match, events: Event[]): void {
     this.pptpdHosts.add(host);
     const hints = match.hints ?? [];
@@ -392,7 +226,7 @@ export class SessionTracker {
     }
     const o = c.sessionKey !== undefined ? this.open.get(c.sessionKey) : undefined;
     if (o) {
-      this.recordMatch(o, rec, match, events);
+      recordMatch(o, rec, match, events, this.seq);
       if (rec.message.startsWith('GRE: read(') && rec.message.includes('from PTY failed')) c.ptyFailed = true;
     }
     if (hints.some((x) => x.h === 'ctrl.exit')) {
@@ -471,7 +305,7 @@ export class SessionTracker {
         source: { file: rec.file, line: rec.line },
         raw: rec.raw,
       } satisfies Event;
-      this.linkEvent(o, ev);
+      linkEvent(o, ev);
       events.push(ev);
     }
     if (o.ctrl && o.ctrl.sessionKey === o.key) o.ctrl.sessionKey = undefined;
@@ -526,13 +360,6 @@ export class SessionTracker {
   get ctrlCount(): number {
     return this.ctrl.size;
   }
-}
-
-function peerIsCalling(rec: LogRecord): boolean {
-  // Both are pppd's own record of pptpd's `remotenumber`: authoritative for the client IP.
-  return (
-    rec.message.startsWith('peer from calling number') || rec.message.startsWith('pptpd-logwtmp.so ip-up')
-  );
 }
 
 export type { SessionRole, Transport };
