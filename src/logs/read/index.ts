@@ -34,6 +34,10 @@ export interface FileSummary {
   bytes: number;
   /** Records kept for analysis (relevant programs). */
   kept: number;
+  /** Kept records with no time in their line (pppd logfile): timed from a neighbour line, the mtime, or not at all. */
+  untimed?: { neighbour: number; mtime: number; none: number };
+  /** The file's modification time (ISO), when it has one. */
+  mtime?: string;
   formats: Partial<Record<LineFormat, number>>;
   first?: string;
   last?: string;
@@ -184,6 +188,9 @@ export class LogReader {
         kept: sc.kept,
         formats: Object.fromEntries(sc.formats),
       };
+      const u = sc.timedBy;
+      if (u.neighbour + u.mtime + u.none > 0) f.untimed = { ...u };
+      if (s.src.mtimeMs !== undefined) f.mtime = new Date(s.src.mtimeMs).toISOString();
       if (sc.firstMs !== undefined) f.first = new Date(sc.firstMs).toISOString();
       if (sc.lastMs !== undefined) f.last = new Date(sc.lastMs).toISOString();
       return f;

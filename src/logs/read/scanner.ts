@@ -69,6 +69,8 @@ export class LineScanner {
   lines = 0;
   bytes = 0;
   kept = 0;
+  /** Kept records without a time of their own, by where their time came from (LogRecord.tsSource). */
+  readonly timedBy = { neighbour: 0, mtime: 0, none: 0 };
   firstMs: number | undefined;
   lastMs: number | undefined;
 
@@ -121,6 +123,7 @@ export class LineScanner {
   }
 
   private flushPending(t: number, source: 'neighbour' | 'mtime' | 'none', out: TimedRecord[]): void {
+    this.timedBy[source] += this.pending.length;
     const iso = Number.isFinite(t) ? this.o.parser.iso(t) : undefined;
     for (const p of this.pending) {
       p.rec.tsSource = source;
@@ -178,6 +181,7 @@ export class LineScanner {
     if (this.lastTimedMs !== undefined) {
       rec.ts = this.o.parser.iso(this.lastTimedMs);
       rec.tsSource = 'neighbour';
+      this.timedBy.neighbour++;
       out.push({ rec, t: this.lastTimedMs });
       return;
     }

@@ -92,6 +92,17 @@ export function renderText(d: AnalyzeDocument, rows?: SessionRow[]): string {
   o.push(`Formats:      ${counts(d.formats)}\n`);
   if (nFiles > 1)
     for (const f of d.files) o.push(`  ${f.file}${f.gzip ? ' (gzip)' : ''}: ${counts(f.formats)}\n`);
+  for (const f of d.files) {
+    const u = f.untimed;
+    if (!u) continue;
+    // pppd logfile lines carry no time: say where theirs came from, so durations are read with care.
+    const parts = [
+      u.neighbour ? `${u.neighbour} from the timestamped line before or after` : '',
+      u.mtime ? `${u.mtime} from the file's mtime (${hhmmss(f.mtime)})` : '',
+      u.none ? `${u.none} unknown (a stream has no mtime)` : '',
+    ].filter((x) => x !== '');
+    o.push(`  ${f.file}: lines without a time: ${parts.join(', ')}\n`);
+  }
   const roles = counts(s.byRole);
   o.push(`Sessions:     ${s.sessions} PPTP (${roles})${s.open ? `, ${s.open} still open at the end` : ''}\n`);
   const other = Object.entries(s.byTransport).filter(

@@ -201,4 +201,6 @@ test('pppd logfile lines take the time of the timestamped line before them, else
   assert.ok(
     c.recs.every((x) => x.tsSource === 'mtime' && x.ts === mtime.toISOString() && x.program === 'pppd'),
   );
+  assert.deepEqual(c.r.summaries()[0]?.untimed, { neighbour: 0, mtime: c.recs.length, none: 0 });
+  assert.deepEqual(a.r.summaries()[0]?.untimed, { neighbour: 1, mtime: 0, none: 0 });
 });
