@@ -3,10 +3,47 @@
 // Connection. Fault `pptpd-stop` (under the lab's exclusive lock): both fail at stage tcp, refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getLab } from '../lab/lab.js';
 import { PptpControlClient } from '../../src/pptp/ctrl-client.js';
 import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** `pptpmon probe HOST --check tcp,control --nagios` through the real CLI process. */
+function nagios(host: string): Promise<{ code: number; line: string }> {
+  const state = path.join(tmpdir(), `pptpmon-lab-nagios-${process.pid}.json`);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src/cli/main.ts'),
+        'probe',
+        host,
+        '--check',
+        'tcp,control',
+        '--nagios',
+        '-w',
+        '20000',
+        '-c',
+        '30000',
+        '--state-file',
+        state,
+      ],
+      { cwd: ROOT, timeout: 60_000 },
+      (err, stdout) => {
+        const code =
+          err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 0;
+        resolve({ code, line: stdout });
+      },
+    );
+  });
+}
 
 function ctx(target: string, state = new MemoryStateStore()): ProbeContext {
   return {
@@ -51,6 +88,9 @@ test('healthy lab pptpd: tcp and control succeed; pptpd sees our StopCCRQ', asyn
   // pptpd (pptpctrl.c) logs each control message type it receives with `debug` on.
   await lab.waitForLog(mark, 'syslog', /Received PPTP Control Message \(type: 3\)/, 10_000);
   await lab.waitForLog(mark, 'syslog', /control connection finished/, 10_000);
+  const n = await nagios(server);
+  assert.equal(n.code, 0, n.line);
+  assert.match(n.line, /^PPTP OK - [\d.]+: tcp [\d.]+ ms; control [\d.]+ ms \(linux local fw 1\) \| 'tcp'=/);
 });
 
 test('control client against real pptpd: OCRQ/OCRP gives call ids, SLI accepted, CCRQ clears the call', async (t) => {
@@ -96,6 +136,9 @@ test('pptpd stopped: tcp and control fail at stage tcp with reason refused', asy
       assert.equal(control.result.stage, 'tcp');
       assert.equal(control.result.reason, 'refused');
       assert.equal(control.events[0]?.severity, 'critical');
+      const n = await nagios(lab.net.serverIp);
+      assert.equal(n.code, 2, n.line);
+      assert.match(n.line, /^PPTP CRITICAL - [\d.]+: tcp failed at tcp: refused/);
     } finally {
       await fault.undo();
     }
