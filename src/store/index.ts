@@ -1,6 +1,13 @@
 /** The store's public face: the interface, the factory, retention and audit helpers. */
 export * from './types.js';
-export { openStore, retentionPolicy, resolvePassword, StoreConfigError, type StoreConfig } from './open.js';
+export {
+  openStore,
+  retentionPolicy,
+  startRetention,
+  resolvePassword,
+  StoreConfigError,
+  type StoreConfig,
+} from './open.js';
 export { StoreInputError } from './codec.js';
 export { RetentionScheduler, systemClock, type RetentionClock } from './retention.js';
 export { AuditVerifier, auditHash, canonicalJson, GENESIS_HASH } from './audit.js';

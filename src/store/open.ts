@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/index.js';
 import { SqliteStore } from './sqlite.js';
-import type { RetentionPolicy, Store } from './types.js';
+import { RetentionScheduler, type RetentionClock } from './retention.js';
+import type { RetentionPolicy, RetentionReport, Store } from './types.js';
 
 export type StoreConfig = Config['store'];
 
@@ -59,4 +60,27 @@ export function retentionPolicy(cfg: StoreConfig): RetentionPolicy {
     alertsMs: r.alerts,
     actionsMs: r.actions,
   };
+}
+
+/**
+ * Starts retention for `pptpmon run` / `pptpmon server` as configured (`store.retentionDays`,
+ * `store.retention.*`): one pass now, then every `store.retention.every`. Stop it on shutdown.
+ */
+export function startRetention(
+  store: Store,
+  cfg: StoreConfig,
+  hooks: {
+    onReport?: (r: RetentionReport) => void;
+    onError?: (err: unknown) => void;
+    clock?: RetentionClock;
+  } = {},
+): RetentionScheduler {
+  const s = new RetentionScheduler({
+    store,
+    policy: retentionPolicy(cfg),
+    everyMs: cfg.retention.every,
+    ...hooks,
+  });
+  s.start();
+  return s;
 }

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfigText } from '../../src/config/index.js';
-import { openStore, retentionPolicy, StoreConfigError } from '../../src/store/index.js';
+import {
+  openStore,
+  retentionPolicy,
+  startRetention,
+  StoreConfigError,
+  type RetentionReport,
+} from '../../src/store/index.js';
 import { pgTestTarget } from './drivers.js';
 
 describe('store config', () => {
@@ -76,6 +82,35 @@ describe('store config', () => {
         { ts: '2026-11-24T10:00:00Z', host: 'h', kind: 'ppp.start', severity: 'info', attrs: {} },
       ]);
       assert.equal(await store.countEvents(), 1);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('startRetention runs at once, then every store.retention.every, on the given clock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pptpmon-cfg-'));
+    try {
+      const cfg = parseConfigText(
+        `store:\n  path: ${join(dir, 'r.db')}\n  retentionDays: 30\n  retention:\n    every: 10m\n`,
+      ).store;
+      const store = await openStore(cfg);
+      await store.insertEvents([
+        { ts: '2026-10-01T00:00:00Z', host: 'h', kind: 'ppp.start', severity: 'info', attrs: {} },
+      ]);
+      const delays: number[] = [];
+      const reports: RetentionReport[] = [];
+      const clock = {
+        now: () => new Date('2026-11-24T00:00:00Z'),
+        setTimeout: (_fn: () => void, ms: number) => delays.push(ms),
+        clearTimeout: () => undefined,
+      };
+      const sched = startRetention(store, cfg, { clock, onReport: (r) => reports.push(r) });
+      await sched.runOnce();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(reports[0]?.events, 1, 'the 54-day-old event went on the first pass');
+      assert.deepEqual(delays, [600_000]);
+      await sched.stop();
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
