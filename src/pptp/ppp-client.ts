@@ -168,6 +168,12 @@ export class PppClient {
     return id;
   }
 
+  /** LCP Discard-Request (RFC 1661 §5.9): the peer drops it silently; used to fill a GRE sequence gap. */
+  sendDiscard(): void {
+    const data = encodeEchoData({ magic: this.lcpPolicy.magic, data: Buffer.alloc(0) });
+    this.sendCp(PPP.LCP, { code: CP.DiscardReq, id: this.echoId++ & 0xff, data });
+  }
+
   /** Sends an IP packet through the tunnel, MPPE-encrypted when negotiated. */
   sendIp(packet: Buffer): void {
     if (this.phase !== 'open') return;
@@ -180,6 +186,27 @@ export class PppClient {
     this.phase = 'terminating';
     this.apply(PPP.LCP, this.lcp.close(reason));
     if (this.lcp.state === 'closed') this.finish();
+  }
+
+  /**
+   * The link is gone underneath us (control connection closed, call disconnected): fail at the current
+   * stage without an LCP Terminate, since nobody is left to answer it.
+   */
+  abort(reason: string, detail: string): void {
+    if (this.phase === 'dead') return;
+    if (!this.failure) {
+      this.failure = { stage: this.currentStage(), reason, detail };
+      this.emit({ type: 'failed', failure: this.failure });
+    }
+    this.finish();
+  }
+
+  /** Where we are, as a probe stage. */
+  currentStage(): PppStage {
+    if (this.phase === 'lcp') return 'lcp';
+    if (this.phase === 'auth') return 'auth';
+    if (this.phase === 'open' || this.phase === 'terminating') return 'data';
+    return this.ccpUp || !this.opts.mppe ? 'ipcp' : 'ccp';
   }
 
   get mppe(): MppeSettings | undefined {

@@ -63,6 +63,7 @@ export class PptpTunnel {
     };
     // Restart timers and GRE acks: 50 ms is far below pppd's 3 s restart timer and costs nothing.
     this.timer = setInterval(() => {
+      this.watchControl();
       this.ppp.tick();
       const ack = link.ackOnly();
       if (ack) gre.send(ack);
@@ -106,6 +107,25 @@ export class PptpTunnel {
         throw fail(stage, e.code, e.message);
       }
       throw fail('tcp', 'internal_error', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /**
+   * pptpd ends the call when the server's pppd dies (e.g. a bad option: "CTRL: PTY read or GRE write
+   * failed", then "control connection finished"): the control connection closes or a
+   * Call-Disconnect-Notify arrives. Reported at the PPP stage reached, not as a GRE problem.
+   */
+  private watchControl(): void {
+    if (this.closing || this.ppp.phase === 'dead') return;
+    const cdn = this.ctrl.disconnects.get(this.call.callId);
+    if (cdn) {
+      this.ppp.abort(
+        'call_disconnected',
+        `server disconnected the call: ${PptpControlClient.describeCdn(cdn)}`,
+      );
+    } else if (this.ctrl.error) {
+      const hint = this.ppp.phase === 'lcp' ? ' (pppd on the server probably failed to start)' : '';
+      this.ppp.abort('ctrl_closed', `control connection ended: ${this.ctrl.error.message}${hint}`);
     }
   }
 

@@ -16,7 +16,7 @@ import {
   type ProbeContext,
   type ProbeOutcome,
 } from './types.js';
-import { GRE_BLOCKED_DETAIL, openTunnel, tunnelFields } from './tunnel-common.js';
+import { GRE_BLOCKED_DETAIL, linkGone, openTunnel, tunnelFields } from './tunnel-common.js';
 
 async function runGre(ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = ctx.now();
@@ -42,6 +42,8 @@ async function runGre(ctx: ProbeContext): Promise<ProbeOutcome> {
     return outcome(ctx, result);
   }
   const ms = ctx.now() - t0;
+  const gone = linkGone(tun);
+  if (gone) return outcome(ctx, failed('gre', ms, gone.stage, gone.reason, gone.detail, fields));
   if (tun.greReceived === 0 && tun.greErrors.length > 0) {
     // Something answers with GRE, but nothing valid for our call: a NAT rewriting call IDs, or not PPTP.
     const detail = `GRE arrives but none is valid PPTP GRE for our call: ${tun.greErrors[0]}`;

@@ -20,7 +20,7 @@ import {
   type ProbeContext,
   type ProbeOutcome,
 } from './types.js';
-import { GRE_BLOCKED_DETAIL, intOpt, mppeOpt, openTunnel, tunnelFields } from './tunnel-common.js';
+import { GRE_BLOCKED_DETAIL, intOpt, linkGone, mppeOpt, openTunnel, tunnelFields } from './tunnel-common.js';
 
 interface Up {
   localIp: string;
@@ -69,7 +69,7 @@ async function runLogin(ctx: ProbeContext): Promise<ProbeOutcome> {
   if (!r || 'stage' in r) {
     await tun.close();
     const ms = ctx.now() - t0;
-    if (tun.greReceived === 0)
+    if (tun.greReceived === 0 && !linkGone(tun))
       return outcome(ctx, failed('login', ms, 'gre', 'gre_blocked', GRE_BLOCKED_DETAIL, base));
     const f: PppFailure = r ?? {
       stage: currentStage(stages),

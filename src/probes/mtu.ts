@@ -20,7 +20,7 @@ import {
   type ProbeContext,
   type ProbeOutcome,
 } from './types.js';
-import { GRE_BLOCKED_DETAIL, intOpt, openTunnel, tunnelFields } from './tunnel-common.js';
+import { GRE_BLOCKED_DETAIL, intOpt, linkGone, openTunnel, tunnelFields } from './tunnel-common.js';
 
 /** IPv4 20 + enhanced GRE with seq and ack 16 + PPP FF03 C021 4 + LCP code/id/len 4 + magic 4. */
 export const ECHO_OVERHEAD = 20 + 16 + 4 + 4 + 4;
@@ -58,7 +58,7 @@ async function runMtu(ctx: ProbeContext): Promise<ProbeOutcome> {
     const fields = tunnelFields(tun);
     if (!up) {
       const ms = ctx.now() - t0;
-      if (tun.greReceived === 0)
+      if (tun.greReceived === 0 && !linkGone(tun))
         return outcome(ctx, failed('mtu', ms, 'gre', 'gre_blocked', GRE_BLOCKED_DETAIL, fields));
       const f = tun.ppp.failure;
       return outcome(
@@ -168,8 +168,13 @@ async function echoOf(
   const r = await Promise.race([answered, tooBig, notSent]);
   st.tooBig = null;
   st.notSent = null;
-  // Dropped for sure (ICMP) or never sent: reuse its GRE sequence number, so pptpd sees no gap.
-  if (r === 'too_big' || r === 'not_sent') tun.link.rewind(seq);
+  // pptpd holds every packet after a gap in the GRE sequence until its reorder timeout, which would
+  // make the next size look lost too (the lab showed it: searches ended 48 bytes short). So a lost
+  // echo's sequence number is sent again at once in a tiny LCP Discard-Request (RFC 1661 §5.9): it
+  // fills the gap if the echo was dropped, and is discarded as a duplicate if the echo did arrive.
+  // An echo that never left (send error) just gives its number back.
+  if (r === 'not_sent') tun.link.rewind(seq);
+  else if ((r === 'too_big' || r === 'timeout') && tun.link.rewind(seq)) tun.ppp.sendDiscard();
   // Later timeouts scale with what replies take here (the lab VM's TCG RTT varies 10-400 ms).
   if (r === 'reply') st.waitMs = Math.min(st.maxWaitMs, Math.max(250, 8 * (performance.now() - t0)));
   return r;

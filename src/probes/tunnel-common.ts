@@ -5,6 +5,7 @@
 import type { ProbeCheck } from '../events/index.js';
 import type { MppeWanted } from '../pptp/ccp.js';
 import type { MppeBits } from '../pptp/crypto/mppe-keys.js';
+import type { PppFailure } from '../pptp/ppp-client.js';
 import { isTunnelOpenFailure, PptpTunnel } from '../pptp/tunnel.js';
 import { failed, type CheckResult, type JsonValue, type ProbeContext } from './types.js';
 
@@ -60,4 +61,13 @@ export function mppeOpt(ctx: ProbeContext): MppeWanted | null {
   if (v === 'none') return null;
   const bits: MppeBits[] = v === '128' ? [128] : v === '56' ? [56] : v === '40' ? [40] : [128, 56, 40];
   return { bits, allowStateful: ctx.options.stateful === 'yes' };
+}
+
+/**
+ * The failure, when the server ended the call itself (control connection closed or Call-Disconnect-
+ * Notify): then no GRE is not a GRE problem (pptpd closes the call when its pppd cannot start).
+ */
+export function linkGone(t: PptpTunnel): PppFailure | undefined {
+  const f = t.ppp.failure;
+  return f && (f.reason === 'ctrl_closed' || f.reason === 'call_disconnected') ? f : undefined;
 }
