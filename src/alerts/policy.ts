@@ -6,7 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatIssues } from '../config/load.js';
-import { duration } from '../config/schema.js';
+import { parseDuration } from '../config/schema.js';
 import { parseMatcher, type LabelMatcher } from './matchers.js';
 import { CronWindow } from './schedule.js';
 
@@ -17,6 +17,19 @@ const matcher = z.string().transform((s, ctx): LabelMatcher => {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
   }
+});
+
+/**
+ * The config's duration, built here so that config/schema.ts can embed this policy: parseDuration
+ * is only called while parsing, so the import cycle config/schema.ts <-> alerts/policy.ts is safe.
+ */
+const duration = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like "2m", got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return ms;
 });
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');

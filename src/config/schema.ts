@@ -4,6 +4,7 @@
  * Each subsystem owns its section; keep sections in their own schema constant below.
  */
 import { z } from 'zod';
+import { alertPolicySchema } from '../alerts/policy.js';
 
 /** Durations as operators write them: "250ms", "30s", "2m", "1h", "7d". Parsed to milliseconds. */
 export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -136,6 +137,14 @@ export const storeSection = z
   })
   .strict();
 
+/** Rules: the default PPTP pack (src/rules/defaults.yaml) plus rule files (src/rules/schema.ts). */
+export const rulesSection = z
+  .object({
+    files: z.array(z.string()).default([]),
+    defaults: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     host: z.string().optional(),
@@ -143,6 +152,12 @@ export const configSchema = z
     server: serverSection.default(() => serverSection.parse({})),
     agent: agentSection.default(() => agentSection.parse({})),
     store: storeSection.default(() => storeSection.parse({})),
+    rules: rulesSection.default(() => rulesSection.parse({})),
+    /**
+     * Grouping, inhibition, silences, escalation: src/alerts/policy.ts. Lazy because that module
+     * imports config helpers: the cycle is safe only if neither side touches the other at load.
+     */
+    alerts: z.lazy(() => alertPolicySchema).default(() => alertPolicySchema.parse({})),
   })
   .strict();
 
