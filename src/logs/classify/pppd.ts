@@ -1,32 +1,19 @@
 /**
- * pppd 2.4.7–2.5.x messages, server and client side, including the radius and PPPoE/L2TP plugins.
- * Texts are from ppp-project/ppp (checked against v2.4.9 and v2.5.x): main.c, auth.c, fsm.c, lcp.c,
- * chap.c, chap_ms.c, ccp.c, ipcp.c, upap.c, plugins/radius/{radius,sendserver,config,dict}.c,
- * plugins/pppoe/plugin.c. `%q` prints a name bare unless it needs quoting, hence the optional quotes.
- * Dispatch is by first character, then startsWith, so the hot path (debug packet dumps) costs little.
+ * pppd 2.4.7–2.5.x messages, server and client side: link, LCP/CCP/MPPE/IPCP, ends, plugins that
+ * tell the transport (PPPoE/L2TP/pptp). Authentication lines live in pppd-auth.ts. Texts are from
+ * ppp-project/ppp (checked against v2.4.9 and v2.5.x): main.c, auth.c, fsm.c, lcp.c, ccp.c, ipcp.c,
+ * tty.c, sys-linux.c, plugins/pppoe/plugin.c. Debug packet dumps (the hot path) are answered first,
+ * then by first character and startsWith before any regex.
  */
 import type { EndCause } from '../../events/index.js';
 import type { Transport } from '../session.js';
+import { classifyPppdAuth } from './pppd-auth.js';
 import { draft, KNOWN, type Classifier, type Match } from './types.js';
-
-const unq = (s: string): string =>
-  s.length > 1 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
 
 // main.c: syslog(LOG_NOTICE, "pppd %s started by %s, uid %d", VERSION, p, uid)
 const STARTED = /^pppd (\S+) started by (\S+), uid (\d+)/;
 // auth.c: notice("Connect: %s <--> %s", ifname, ppp_devname)
 const CONNECT = /^Connect: (\S+) <--> (\S+)/;
-// auth.c: notice("peer from calling number %q authorized", remote_number)
-const CALLING_OK = /^peer from calling number "?([^"\s]+)"? authorized/;
-// auth.c (2.5): notice("Peer %q authenticated with %s", peer_authname, prot)
-const PEER_AUTHED = /^Peer (.+) authenticated with (\S+)/;
-// chap.c: warn("Peer %q failed CHAP authentication", name); upap.c variants below
-const PEER_FAILED = /^Peer (.+) failed (CHAP|PAP|EAP) (?:authentication|Session verification)/;
-// chap.c: error("No CHAP secret found for authenticating %q", name) / "... authenticating us to %q"
-const NO_SECRET_US = /^No CHAP secret found for authenticating us to (.+)/;
-const NO_SECRET = /^No CHAP secret found for authenticating (.+)/;
-// auth.c: notice("%s authentication succeeded", prot) — we authenticated to the peer (client side)
-const WE_AUTHED = /^(\S+) authentication succeeded/;
 // fsm.c: info("%s terminated by peer (%0.*v)", PROTO_NAME(f), len, p) / info("%s terminated by peer")
 const TERMINATED_BY_PEER = /^(\S+) terminated by peer(?: \((.*)\))?$/;
 // lcp.c: info("No response to %d echo-requests", lcp_echos_pending)
@@ -49,8 +36,6 @@ const PAP_USER = /\[PAP AuthReq id=\S+ user="([^"]*)"/;
 // main.c: "Script %s finished (pid %d), status = 0x%x" / "Child process %s (pid %d) terminated with signal %d"
 // where %s is the `pty` command of a pptp-linux client: "pptp SERVER --nolaunchpppd".
 const PPTP_CHILD = /^(?:Script|Child process) pptp (\S+)/;
-// sendserver.c: error("rc_send_server: no reply from RADIUS server %s:%u", server_name, port)
-const RADIUS_NO_REPLY = /^rc_send_server: no reply from RADIUS server (\S+)/;
 // plugins: "Plugin rp-pppoe.so loaded." (options.c: info("Plugin %s loaded.", arg))
 const PLUGIN = /^Plugin (\S+?)(?:\.so)? loaded/;
 
@@ -115,10 +100,13 @@ function debugDump(m: string): Match {
 }
 
 function classifyPppd(m: string): Match | undefined {
-  switch (m.charCodeAt(0)) {
+  const c0 = m.charCodeAt(0);
+  if ((c0 === 115 || c0 === 114) && (m.startsWith('sent [') || m.startsWith('rcvd ['))) return debugDump(m);
+  const auth = classifyPppdAuth(m);
+  if (auth) return auth;
+  switch (c0) {
     case 115 /* s */:
     case 114 /* r */: {
-      if (m.startsWith('sent [') || m.startsWith('rcvd [')) return debugDump(m);
       if (m.startsWith('remote IP address')) {
         const r = REMOTE_IP.exec(m);
         if (r)
@@ -127,26 +115,12 @@ function classifyPppd(m: string): Match | undefined {
             hints: [{ h: 'remoteIp', ip: r[1] ?? '' }],
           };
       }
-      if (m.startsWith('remote LL address') || m.startsWith('response found in cache')) return KNOWN;
-      if (m.startsWith('rc_send_server: no reply')) {
-        const r = RADIUS_NO_REPLY.exec(m);
-        return {
-          events: [draft('auth.backend.timeout', { backend: 'radius', server: r?.[1] }, 'critical')],
-          cause: 'auth_backend',
-        };
-      }
-      if (m.startsWith('rc_') || m.startsWith('radius:'))
-        // radius plugin library errors: unreadable config/dictionary, socket errors (sendserver.c, config.c, dict.c)
-        return {
-          events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')],
-          cause: 'auth_backend',
-        };
+      if (m.startsWith('remote LL address')) return KNOWN;
       if (m.startsWith('script ')) return classifyRest(`  ${m}`); // reap_kids() line, indent trimmed
       if (m.startsWith('secondary DNS')) return KNOWN;
       return classifyRest(m);
     }
     case 112 /* p */: {
-      if (m.startsWith('pptpd-logwtmp')) return logwtmp(m);
       if (m.startsWith('pppd ')) {
         const r = STARTED.exec(m);
         if (r)
@@ -156,77 +130,15 @@ function classifyPppd(m: string): Match | undefined {
             evidence: true,
           };
       }
-      if (m.startsWith('peer from calling number')) {
-        const r = CALLING_OK.exec(m);
-        if (r)
-          return {
-            events: [draft('auth.ok', {}, 'info', { peer: r[1] })],
-            hints: [
-              { h: 'peer', peer: r[1] ?? '' },
-              { h: 'role', role: 'server' },
-            ],
-          };
-      }
-      if (m.startsWith('peer refused to authenticate'))
-        return { events: [draft('auth.fail', { reason: 'peer_refused' }, 'warning')], cause: 'auth_failed' };
       if (m.startsWith('primary   DNS')) return KNOWN;
       return classifyRest(m);
     }
     case 80 /* P */: {
-      if (m.startsWith('Peer ')) {
-        let r = PEER_FAILED.exec(m);
-        if (r) {
-          const user = unq(r[1] ?? '');
-          return {
-            events: [draft('auth.fail', { user, reason: 'bad_password', method: r[2] }, 'warning', { user })],
-            hints: [
-              { h: 'user', user },
-              { h: 'role', role: 'server' },
-            ],
-            cause: 'auth_failed',
-          };
-        }
-        r = PEER_AUTHED.exec(m);
-        if (r) {
-          const user = unq(r[1] ?? '');
-          return {
-            events: [draft('auth.ok', { user, method: r[2] }, 'info', { user })],
-            hints: [
-              { h: 'user', user },
-              { h: 'role', role: 'server' },
-            ],
-          };
-        }
-        if (
-          m.startsWith('Peer refused to agree to') ||
-          m.startsWith('Peer is not authorized to use remote address')
-        )
-          return pppError(m, 'ip_config');
-      }
-      if (m.startsWith('PAP peer authentication failed for')) {
-        const user = unq(m.slice(35).trim());
-        return {
-          events: [draft('auth.fail', { user, reason: 'bad_password', method: 'PAP' }, 'warning', { user })],
-          hints: [
-            { h: 'user', user },
-            { h: 'role', role: 'server' },
-          ],
-          cause: 'auth_failed',
-        };
-      }
-      if (m.startsWith('PAP peer authentication succeeded for')) {
-        const user = unq(m.slice(38).trim());
-        return {
-          events: [draft('auth.ok', { user, method: 'PAP' }, 'info', { user })],
-          hints: [{ h: 'user', user }],
-        };
-      }
-      if (m.startsWith('PAP authentication failed'))
-        return {
-          events: [draft('auth.fail', { reason: 'bad_password', method: 'PAP' }, 'warning')],
-          hints: [{ h: 'role', role: 'client' }],
-          cause: 'auth_failed',
-        };
+      if (
+        m.startsWith('Peer refused to agree to') ||
+        m.startsWith('Peer is not authorized to use remote address')
+      )
+        return pppError(m, 'ip_config');
       if (m.startsWith('Plugin ')) {
         const r = PLUGIN.exec(m);
         const name = r?.[1] ?? '';
@@ -277,17 +189,6 @@ function classifyPppd(m: string): Match | undefined {
           return { hints: [{ h: 'seconds', seconds: Math.round(Number(r[1]) * 60) }], evidence: true };
         if (m.startsWith('Connect time expired')) return { cause: 'session_timeout', evidence: true };
       }
-      if (m.startsWith('CHAP authentication succeeded')) return weAuthed(m);
-      if (m.startsWith('CHAP authentication failed')) {
-        // chap.c: error("CHAP authentication failed") — the peer rejected our credentials (client side).
-        const reason = m.includes('protocol-reject') ? 'peer_refused' : 'bad_password';
-        return {
-          events: [draft('auth.fail', { reason, method: 'CHAP' }, 'warning')],
-          hints: [{ h: 'role', role: 'client' }],
-          cause: 'auth_failed',
-        };
-      }
-      if (m.startsWith('CHAP authentication timed out')) return pppError(m, 'auth_failed');
       if (m.startsWith('Child process ') || m.startsWith('Could not determine')) return childOrIp(m);
       if (m.startsWith('Couldn') || m.startsWith("Can't")) return pppError(m, 'config_error', 'critical');
       if (m.startsWith('CCP terminated by peer') || m.startsWith('Compression disabled by peer'))
@@ -314,13 +215,6 @@ function classifyPppd(m: string): Match | undefined {
         // "MPPE disabled, closing LCP"
         if (m.startsWith('MPPE required') || m.startsWith('MPPE disabled, closing')) return mppeFailed(m);
       }
-      if (
-        m.startsWith('MS-CHAP authentication failed') ||
-        m.startsWith('MS-CHAPv2 mutual authentication failed')
-      )
-        // chap_ms.c: error("MS-CHAP authentication failed: %v", p) — detail of the client-side failure;
-        // the event comes from chap.c's "CHAP authentication failed" that always follows.
-        return { cause: 'auth_failed', evidence: true, hints: [{ h: 'role', role: 'client' }] };
       if (m.startsWith('Modem hangup'))
         // main.c: the pty closed under pppd: pptpctrl (server) or pptp (client) went away first.
         return { cause: 'ctrl_closed', evidence: true };
@@ -347,28 +241,6 @@ function classifyPppd(m: string): Match | undefined {
   }
 }
 
-// poptop plugins/pptpd-logwtmp.c: notice("pptpd-logwtmp.so ip-up %s %s %s", ifname, user, remote
-// number) — the one line that names user AND client IP of a successful PPTP login without debug.
-const LOGWTMP_UP = /^pptpd-logwtmp\.so ip-up (\S+) (\S+) (\S+)/;
-
-function logwtmp(m: string): Match {
-  const r = LOGWTMP_UP.exec(m);
-  if (!r) return KNOWN; // "pptpd-logwtmp: $Version$", "pptpd-logwtmp.so ip-down ppp0"
-  return {
-    hints: [
-      { h: 'user', user: r[2] ?? '' },
-      { h: 'peer', peer: r[3] ?? '' },
-      { h: 'role', role: 'server' },
-      { h: 'transport', transport: 'pptp' },
-    ],
-  };
-}
-
-function weAuthed(m: string): Match {
-  const r = WE_AUTHED.exec(m);
-  return { events: [draft('auth.ok', { method: r?.[1] })], hints: [{ h: 'role', role: 'client' }] };
-}
-
 function pptpClientHints(server: string): Match {
   return {
     hints: [
@@ -393,38 +265,7 @@ function childOrIp(m: string): Match {
   return KNOWN;
 }
 
-// pam_unix (Linux-PAM modules/pam_unix/support.c): "authentication failure; logname= uid=0 euid=0
-// tty=ppp ruser= rhost=  user=bob" when pppd runs with `login` (auth.log lines under pppd's tag).
-const PAM_FAIL = /^pam_unix\(ppp:auth\): authentication failure;.*\buser=(\S+)/;
-// auth.c plogin(): notice("user %s logged in on tty %s intf %s", user, devnam, ifname)
-const LOGGED_IN = /^user (\S+) logged in/;
-
 function classifyRest(m: string): Match | undefined {
-  if (m.startsWith('pam_unix(ppp:')) {
-    const r = PAM_FAIL.exec(m);
-    if (r) {
-      const user = r[1] ?? '';
-      return {
-        events: [
-          draft('auth.fail', { user, reason: 'bad_password', method: 'PAP/login' }, 'warning', { user }),
-        ],
-        hints: [
-          { h: 'user', user },
-          { h: 'role', role: 'server' },
-        ],
-        cause: 'auth_failed',
-      };
-    }
-    return KNOWN;
-  }
-  if (m.startsWith('user ')) {
-    const r = LOGGED_IN.exec(m);
-    if (r)
-      return {
-        events: [draft('auth.ok', { user: r[1], method: 'login' }, 'info', { user: r[1] })],
-        hints: [{ h: 'user', user: r[1] ?? '' }],
-      };
-  }
   // main.c reap_kids(): "Waiting for %d child processes..." then one "  script %s, pid %d" each; a
   // pptp-linux client's pty command shows up there too ("  script pptp 10.77.0.2 --nolaunchpppd , pid 923").
   if (m.startsWith('  script ')) {
@@ -455,27 +296,6 @@ function classifyRest(m: string): Match | undefined {
     if (r)
       return { events: [draft('ppp.echo.timeout', { missed: Number(r[1]) }, 'warning')], cause: 'link_dead' };
   }
-  if (m.startsWith('No CHAP secret found')) {
-    let r = NO_SECRET_US.exec(m);
-    if (r)
-      return {
-        events: [draft('auth.fail', { reason: 'no_secret', method: 'CHAP' }, 'warning')],
-        hints: [{ h: 'role', role: 'client' }],
-        cause: 'auth_failed',
-      };
-    r = NO_SECRET.exec(m);
-    if (r) {
-      const user = unq(r[1] ?? '');
-      return {
-        events: [draft('auth.fail', { user, reason: 'unknown_user', method: 'CHAP' }, 'warning', { user })],
-        hints: [
-          { h: 'user', user },
-          { h: 'role', role: 'server' },
-        ],
-        cause: 'auth_failed',
-      };
-    }
-  }
   if (m.startsWith('Terminating on signal')) {
     const r = SIGNAL.exec(m);
     const signal = Number(r?.[1] ?? 0);
@@ -493,12 +313,6 @@ function classifyRest(m: string): Match | undefined {
   if (m.startsWith('IPCP: timeout sending'))
     return { events: [draft('ppp.ipcp.timeout', {}, 'warning')], cause: 'ipcp_timeout' };
   if (m.startsWith('IPCP terminated by peer')) return { evidence: true, cause: 'ip_config' };
-  if (m.startsWith('RADIUS: ') || m.startsWith('RADIUS server'))
-    return {
-      events: [draft('auth.backend.error', { backend: 'radius', message: m }, 'critical')],
-      cause: 'auth_backend',
-    };
-  if (m.startsWith('RADIUS plugin initialized')) return KNOWN;
   if (m.startsWith('Refusing MPPE stateful') || m.startsWith('Too many MPPE errors')) return mppeFailed(m);
   if (m.startsWith('In file ') || m.startsWith('unrecognized option') || m.startsWith('pppd: In file'))
     return pppError(m, 'config_error', 'critical');
@@ -507,11 +321,6 @@ function classifyRest(m: string): Match | undefined {
     return { events: [draft('ppp.protocol.reject', { protocol: m.slice(21) })] };
   if (m.startsWith('Unable to complete PPPoE Discovery'))
     return { ...pppError(m, 'lcp_timeout'), hints: [{ h: 'transport', transport: 'pppoe' }] };
-  if (
-    m.startsWith('Unable to obtain CHAP password') ||
-    m.startsWith('Unknown MS-CHAP authentication failure')
-  )
-    return pppError(m, 'auth_backend');
   if (m.startsWith('Script ') || m.startsWith('Waiting for ') || m.startsWith('added response cache')) {
     const r = PPTP_CHILD.exec(m);
     if (r)
@@ -524,7 +333,6 @@ function classifyRest(m: string): Match | undefined {
       };
     return KNOWN;
   }
-  if (m.endsWith(' authentication succeeded')) return weAuthed(m);
   // sys-linux.c: flushing a pty whose other end (pptpctrl) is already gone: harmless at close.
   if (m.startsWith('tcflush failed')) return KNOWN;
   // tty.c option errors: pppd exits before it starts (pppd run without a device, e.g. a bad launcher).
