@@ -35,7 +35,7 @@ async function withStore<T>(
 ): Promise<void> {
   let store: Store;
   try {
-    store = await openStore((await loadConfig(configFile)).store);
+    store = await openStore((await loadConfig(configFile)).store, { mustExist: true });
   } catch (err) {
     process.stderr.write(`pptpmon audit: ${err instanceof Error ? err.message : String(err)}\n`);
     setExit(2);

@@ -7,6 +7,7 @@ export {
   resolvePassword,
   StoreConfigError,
   type StoreConfig,
+  type OpenOptions,
 } from './open.js';
 export { StoreInputError } from './codec.js';
 export { RetentionScheduler, systemClock, type RetentionClock } from './retention.js';

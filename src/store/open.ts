@@ -37,8 +37,19 @@ export async function resolvePassword(cfg: StoreConfig): Promise<string | undefi
   return undefined;
 }
 
-export async function openStore(cfg: StoreConfig): Promise<Store> {
-  if (cfg.driver === 'sqlite') return new SqliteStore({ path: cfg.path, synchronous: cfg.synchronous });
+export interface OpenOptions {
+  /** Fail instead of creating a new, empty SQLite database (for inspection tools). */
+  mustExist?: boolean;
+}
+
+export async function openStore(cfg: StoreConfig, opts: OpenOptions = {}): Promise<Store> {
+  if (cfg.driver === 'sqlite') {
+    return new SqliteStore({
+      path: cfg.path,
+      synchronous: cfg.synchronous,
+      mustExist: opts.mustExist ?? false,
+    });
+  }
   if (cfg.url === undefined) throw new StoreConfigError('store.url: required when store.driver is postgres');
   const { PostgresStore } = await import('./postgres.js');
   const password = await resolvePassword(cfg);

@@ -42,11 +42,28 @@ import { SqliteMaintenance } from './sqlite-maintenance.js';
 export interface SqliteOptions {
   path: string;
   synchronous?: 'full' | 'normal';
+  /** Open only an existing database (tools like `audit verify` must not create an empty one). */
+  mustExist?: boolean;
 }
 
 function openDatabase(opts: SqliteOptions): Database.Database {
+  if (opts.mustExist) {
+    try {
+      return configure(new Database(opts.path, { fileMustExist: true }), opts);
+    } catch (err) {
+      throw new Error(
+        `store: cannot open ${opts.path}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
+  return configure(new Database(opts.path), opts);
+}
+
+function configure(db: Database.Database, opts: SqliteOptions): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Several processes may share the file (agent, CLI audit verify): wait for a writer, don't fail.

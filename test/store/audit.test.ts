@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -213,6 +213,13 @@ for (const driver of storeDrivers()) {
         r = await cli(['audit', 'verify', '-c', join(cfgDir, 'missing.yaml')]);
         assert.equal(r.code, 2);
         assert.match(r.err, /missing\.yaml/);
+        // A store that is not there is an error, and verify does not create an empty one.
+        const nowhere = join(cfgDir, 'nowhere', 'p.db');
+        writeFileSync(cfg, `store:\n  driver: sqlite\n  path: ${nowhere}\n`);
+        r = await cli(['audit', 'verify', '-c', cfg]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /cannot open .*nowhere\/p\.db/);
+        assert.equal(existsSync(join(cfgDir, 'nowhere')), false);
       } finally {
         rmSync(cfgDir, { recursive: true, force: true });
       }
