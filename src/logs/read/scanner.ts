@@ -146,6 +146,23 @@ export class LineScanner {
   /** Decodes, checks and parses one line; keeps its record when its program is relevant. */
   private full(b: Buffer, s: number, e: number, chunk: Buffer | undefined, out: TimedRecord[]): void {
     const line = this.lines;
+    if (b[s] === 0) {
+      // A run of NULs is the hole a crash leaves in a syslog file (blocks allocated, never written);
+      // the line written after the reboot follows it without a newline: skip the hole, read the line.
+      let k = s;
+      while (k < e && b[k] === 0) k++;
+      this.o.issues.add({
+        kind: 'binary',
+        file: this.o.file,
+        line,
+        message: `${k - s} NUL bytes (a hole left by a crash?) skipped`,
+      });
+      if (k === e) {
+        this.count('bare');
+        return;
+      }
+      s = k;
+    }
     const kind = classifyBytes(b, s, e);
     if (kind === BINARY) {
       this.count('bare');

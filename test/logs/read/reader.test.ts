@@ -114,7 +114,7 @@ test('bad bytes: invalid UTF-8 is read and reported, binary garbage skipped and 
     Buffer.from('Nov 24 21:58:25 pppd[1]: name = "'),
     Buffer.from([0xff, 0xfe, 0x41]),
     Buffer.from('"\n'),
-    Buffer.from([0x00, 0x01, 0x02, 0x70, 0x70, 0x70, 0x00, 0x9f, 0x10, 0x0a]),
+    Buffer.from([0x01, 0x02, 0x70, 0x70, 0x70, 0x00, 0x9f, 0x10, 0x0a]),
     Buffer.from('Nov 24 21:58:26 pppd[1]: Exit.\n'),
   ]);
   const { recs, r } = await readAll([file('bad', bad)]);
@@ -126,6 +126,27 @@ test('bad bytes: invalid UTF-8 is read and reported, binary garbage skipped and 
   const kinds = r.issues.kept.map((i) => `${i.kind}@${i.line}`);
   assert.deepEqual(kinds, ['utf8@2', 'binary@3']);
   assert.equal(r.issues.kept[0]?.file, join(dir, 'bad'));
+});
+
+test('a crash hole (NUL run) before a line is skipped and reported; the line after it is read', async () => {
+  const data = Buffer.concat([
+    Buffer.from('Nov 24 21:58:24 pppd[1]: before\n'),
+    Buffer.alloc(4096),
+    Buffer.from('Nov 24 22:10:00 pppd[7]: pppd 2.4.9 started by root, uid 0\n'),
+  ]);
+  const { recs, r } = await readAll([file('hole', data)]);
+  assert.deepEqual(
+    recs.map((x) => [x.line, x.pid, x.message]),
+    [
+      [1, 1, 'before'],
+      [2, 7, 'pppd 2.4.9 started by root, uid 0'],
+    ],
+  );
+  assert.equal(recs[1]?.raw.startsWith('Nov 24 22:10:00'), true);
+  assert.deepEqual(
+    r.issues.kept.map((i) => [i.kind, i.line, i.message]),
+    [['binary', 2, '4096 NUL bytes (a hole left by a crash?) skipped']],
+  );
 });
 
 test('a 10 MB line is cut to the cap and reported; lines after it are read', async () => {
