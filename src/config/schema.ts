@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { alertPolicySchema } from '../alerts/policy.js';
+import { probesSection } from '../probes/config.js';
 
 /** Durations as operators write them: "250ms", "30s", "2m", "1h", "7d". Parsed to milliseconds. */
 export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -158,6 +159,8 @@ export const configSchema = z
      * imports config helpers: the cycle is safe only if neither side touches the other at load.
      */
     alerts: z.lazy(() => alertPolicySchema).default(() => alertPolicySchema.parse({})),
+    /** Scheduled probes (src/probes/config.ts, run by src/probes/schedule.ts). Lazy: import cycle. */
+    probes: z.lazy(() => probesSection).default(() => probesSection.parse({})),
   })
   .strict();
 

@@ -5,67 +5,17 @@
  * owns one and passes `bus.publish`; each vantage point runs its own, so the server can compare
  * vantages (vantage.ts).
  *
- * Secrets follow the project rule: a `passwordFile`/`secretFile` or an environment variable name, never
- * the secret itself in the file. They are resolved once at start, with errors naming the config path.
+ * Secrets follow the project rule (config.ts): a file or an environment variable name, never the secret
+ * itself in the config. They are resolved once at start, with errors naming the config path.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { duration } from '../config/schema.js';
 import type { Event } from '../events/index.js';
 import { findProbe, parseCheckList, runProbes, type ProbeRun } from './index.js';
 import type { ProbeCheck } from '../events/index.js';
+import type { ProbesConfig } from './config.js';
+
+export { probesSection, probeTargetSchema, type ProbesConfig, type ProbeTargetConfig } from './config.js';
 import type { LdapProbeOptions, ProbeContext, ProbeStateStore, RadiusProbeOptions } from './types.js';
-
-const secretRef = {
-  passwordFile: z.string().optional(),
-  passwordEnv: z.string().optional(),
-};
-
-export const probeTargetSchema = z
-  .object({
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535).default(1723),
-    checks: z.array(z.string()).min(1).default(['tcp', 'control']),
-    every: duration.default(60_000),
-    timeout: duration.default(5000),
-    user: z.string().optional(),
-    ...secretRef,
-    options: z.record(z.string(), z.string()).default({}),
-    radius: z
-      .object({
-        server: z.string().optional(),
-        port: z.number().int().min(1).max(65535).default(1812),
-        secretFile: z.string().optional(),
-        secretEnv: z.string().optional(),
-        method: z.enum(['status', 'pap', 'mschapv2']).default('status'),
-        retries: z.number().int().min(0).max(10).default(2),
-      })
-      .strict()
-      .optional(),
-    ldap: z
-      .object({
-        url: z.string(),
-        bindDn: z.string().optional(),
-        ...secretRef,
-        base: z.string().optional(),
-        filter: z.string().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-/** The `probes` configuration section. */
-export const probesSection = z
-  .object({
-    /** This vantage point's name in events; default: the host name. */
-    vantage: z.string().optional(),
-    targets: z.array(probeTargetSchema).default([]),
-  })
-  .strict();
-
-export type ProbesConfig = z.infer<typeof probesSection>;
-export type ProbeTargetConfig = z.infer<typeof probeTargetSchema>;
 
 export interface SchedulerDeps {
   publish: (ev: Event) => void;

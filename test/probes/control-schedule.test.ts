@@ -160,3 +160,16 @@ async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('the probes section is part of pptpmon.yaml (configSchema), with defaults and strict keys', async () => {
+  const { configSchema } = await import('../../src/config/schema.js');
+  assert.deepEqual(configSchema.parse({}).probes, { targets: [] });
+  const c = configSchema.parse({
+    probes: { vantage: 'v', targets: [{ host: 'vpn', checks: ['tcp'], every: '2m' }] },
+  });
+  assert.equal(c.probes.targets[0]?.every, 120_000);
+  assert.throws(
+    () => configSchema.parse({ probes: { targets: [{ host: 'vpn', password: 'inline' }] } }),
+    /password/,
+  );
+});
