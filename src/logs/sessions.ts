@@ -38,6 +38,8 @@ export class SessionTracker {
   private readonly pptpdHosts = new Set<string>();
   /** Files (pppd logfiles) in which a pppd was shown to serve PPTP: their pty sessions are PPTP too. */
   private readonly pptpFiles = new Set<string>();
+  /** Hints that named a pppd pid before that pppd logged anything (xl2tpd), by host|pid. */
+  private readonly forPid = new Map<string, { rec: LogRecord; match: Match }>();
   private seq = 0;
   private readonly hintEnv: HintEnv = {
     releaseCtrl: (c) => this.ctrl.release(c),
@@ -73,6 +75,7 @@ export class SessionTracker {
     if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
     else if (family === 'pppd' || match.sessionKey !== undefined)
       this.applyPppd(rec, host, match, events, unknown);
+    else if (match.forPid !== undefined) this.applyForPid(rec, host, match, events);
     this.expireTerminated(rec.ts, events);
   }
 
@@ -105,7 +108,13 @@ export class SessionTracker {
       // joins a session that exists but never opens one.
       if (unknown) return;
       o = this.create(key, rec, host, match.sessionKey === undefined);
-    } else if (begins && !o.ctrl && rec.pid !== undefined && match.sessionKey === undefined) {
+    } else if (
+      begins &&
+      !o.ctrl &&
+      !o.transportKnown &&
+      rec.pid !== undefined &&
+      match.sessionKey === undefined
+    ) {
       // Lines before "pppd ... started" opened the session before its pptpctrl was known.
       const link = this.ctrl.claimForPppd(host, rec.pid, tsMs(rec.ts));
       if (link) this.linkCtrl(o, link.ctrl, link.guessed);
@@ -123,6 +132,19 @@ export class SessionTracker {
         o.exitRec = rec;
       } else this.close(o, rec, events);
     }
+  }
+
+  /** Hints about another process's pppd (xl2tpd's "PID: N"): now if it is open, else when it starts. */
+  private applyForPid(rec: LogRecord, host: string, match: Match, events: Event[]): void {
+    const key = `${host}|${match.forPid}`;
+    const o = this.open.get(key);
+    if (o) {
+      for (const x of match.hints ?? []) applyHint(o, x, rec, this.hintEnv);
+      recordMatch(o, rec, match, events, this.seq);
+      return;
+    }
+    if (this.forPid.size >= MAX_OPEN) this.forPid.clear();
+    this.forPid.set(key, { rec, match });
   }
 
   private create(key: string, rec: LogRecord, host: string, pidIsPppd: boolean): Open {
@@ -156,7 +178,14 @@ export class SessionTracker {
       rcvd: false,
     };
     this.open.set(key, o);
-    if (rec.pid !== undefined && pidIsPppd) {
+    const early = this.forPid.get(key);
+    if (early) {
+      this.forPid.delete(key);
+      for (const x of early.match.hints ?? []) applyHint(o, x, early.rec, this.hintEnv);
+      recordMatch(o, early.rec, early.match, [], this.seq);
+    }
+    // An L2TP pppd (xl2tpd said so) is not the pppd of a pptpctrl that is starting a call.
+    if (rec.pid !== undefined && pidIsPppd && !o.transportKnown) {
       const link = this.ctrl.claimForPppd(host, rec.pid, tsMs(rec.ts));
       if (link) this.linkCtrl(o, link.ctrl, link.guessed);
     }

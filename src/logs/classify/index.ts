@@ -10,6 +10,7 @@ import { pppd } from './pppd.js';
 import { pptpClient } from './pptp-client.js';
 import { pptpd } from './pptpd.js';
 import type { Classifier, Match } from './types.js';
+import { xl2tpd } from './xl2tpd.js';
 
 export const CLASSIFIERS: readonly Classifier[] = [
   pppd,
@@ -19,6 +20,7 @@ export const CLASSIFIERS: readonly Classifier[] = [
   accelPpp,
   nmPptp,
   networkManager,
+  xl2tpd,
 ];
 
 const BY_PROGRAM = new Map<string, Classifier>();

@@ -13,7 +13,8 @@ import { draft, KNOWN, type Classifier, type Match } from './types.js';
 // main.c: syslog(LOG_NOTICE, "pppd %s started by %s, uid %d", VERSION, p, uid)
 const STARTED = /^pppd (\S+) started by (\S+), uid (\d+)/;
 // auth.c: notice("Connect: %s <--> %s", ifname, ppp_devname)
-const CONNECT = /^Connect: (\S+) <--> (\S+)/;
+// (the device is empty with the pppol2tp plugin: "Connect: ppp0 <-->")
+const CONNECT = /^Connect: (\S+) <-->(?: (\S+))?/;
 // fsm.c: info("%s terminated by peer (%0.*v)", PROTO_NAME(f), len, p) / info("%s terminated by peer")
 const TERMINATED_BY_PEER = /^(\S+) terminated by peer(?: \((.*)\))?$/;
 // lcp.c: info("No response to %d echo-requests", lcp_echos_pending)

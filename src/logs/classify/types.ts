@@ -75,6 +75,8 @@ export interface Match {
    * Without it, pppd lines are keyed by host + pid.
    */
   sessionKey?: string;
+  /** The hints are about the pppd with this pid on the same host (xl2tpd names the pppd it started). */
+  forPid?: number;
   /** Rewrites the raw line before it is stored anywhere (a password some daemons log). */
   redact?: (raw: string) => string;
 }

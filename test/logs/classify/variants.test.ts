@@ -189,6 +189,7 @@ const PPPD: Row[] = [
     hint: { h: 'transport', transport: 'pptp' },
   },
   { msg: 'updetach is set. Now detaching.', quiet: true },
+  { msg: 'Connect: ppp0 <-->', kind: 'ppp.link.up', attrs: { iface: 'ppp0' } },
   { msg: '  script /etc/ppp/ip-down, pid 195', quiet: true },
   { msg: 'Waiting for 2 child processes...', quiet: true },
 ];
