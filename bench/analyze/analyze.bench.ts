@@ -6,7 +6,9 @@
  *   - `fail2ban-regex` (Debian fail2ban) with a filter for pppd auth failures: the usual tool.
  * Targets (issue 3): >= 20x fail2ban-regex, >= 1/4 of grep's throughput, peak RSS < 150 MB for 1M
  * and 10M lines. PPTPMON_BENCH_10M=1 adds the 10M-line run (about 1 GB of log).
- * Wall time and peak RSS come from GNU time (`/usr/bin/time -f '%e %M'`) around each process.
+ * Wall time, CPU time (user+sys) and peak RSS come from GNU time around each process; ratios are
+ * printed on both times, since on a shared machine other jobs inflate the wall time of whatever runs.
+ * An in-process breakdown (reading+filtering+parsing alone vs the whole analysis) says where time goes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
