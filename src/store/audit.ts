@@ -36,8 +36,16 @@ export function auditHash(e: AuditInput, prevHash: string): string {
   return createHash('sha256').update(auditContent(e)).update(prevHash).digest('hex');
 }
 
+/**
+ * Seals an entry as the store will keep it. `detail` is normalised through JSON first: the record
+ * is verified later from its stored JSON, so a Date (stored as its ISO string) or an undefined field
+ * must hash the same now as it will then, or an honest record would read as edited.
+ */
 export function sealAudit(e: AuditInput, seq: number, prevHash: string): AuditRecord {
-  return { ...e, seq, prevHash, hash: auditHash(e, prevHash) };
+  const entry: AuditInput = { ts: e.ts, actor: e.actor, action: e.action };
+  if (e.subject !== undefined) entry.subject = e.subject;
+  if (e.detail !== undefined) entry.detail = JSON.parse(JSON.stringify(e.detail)) as Record<string, unknown>;
+  return { ...entry, seq, prevHash, hash: auditHash(entry, prevHash) };
 }
 
 export interface AuditHead {

@@ -2,7 +2,7 @@
  * WHERE clauses shared by both drivers. Each builder takes a placeholder function (`?` for SQLite,
  * `$n` for PostgreSQL) and returns SQL plus parameters, so the query meaning is written once.
  */
-import { likePrefix, toMs } from './codec.js';
+import { likePrefix, StoreInputError, toMs } from './codec.js';
 import type { ActionQuery, AlertQuery, EventQuery, SessionQuery } from './types.js';
 
 export type SqlParam = string | number | null;
@@ -39,7 +39,11 @@ export function eventWhere(q: Omit<EventQuery, 'limit' | 'order'>, ph: Placehold
   if (q.user !== undefined) c.push(`usr = ${ph(params, q.user)}`);
   if (q.peer !== undefined) c.push(`peer = ${ph(params, q.peer)}`);
   if (q.severity !== undefined) c.push(`severity = ${ph(params, q.severity)}`);
-  if (q.afterId !== undefined) c.push(`id > ${ph(params, Number(q.afterId))}`);
+  if (q.afterId !== undefined) {
+    if (!/^\d+$/.test(q.afterId))
+      throw new StoreInputError('query.afterId', `not a store id: ${JSON.stringify(q.afterId)}`);
+    c.push(`id > ${ph(params, Number(q.afterId))}`);
+  }
   return { sql: join(c), params };
 }
 

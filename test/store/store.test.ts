@@ -405,6 +405,16 @@ for (const driver of storeDrivers()) {
       await assert.rejects(ts.raw(`UPDATE audit SET actor = 'mallory' WHERE seq = 2`), /append-only/);
       await assert.rejects(ts.raw(`DELETE FROM audit WHERE seq = 2`), /append-only/);
       assert.equal((await store.verifyAudit()).ok, true);
+      // Values JSON changes on the way in (a Date, an undefined field) still verify afterwards.
+      const odd = await store.appendAudit({
+        ts: at(9),
+        actor: 'ops',
+        action: 'x',
+        detail: { when: new Date(T0), gone: undefined, n: [1, { b: 2, a: 1 }] },
+      });
+      assert.deepEqual(odd.detail, { when: at(0), n: [1, { b: 2, a: 1 }] });
+      assert.deepEqual(await store.verifyAudit(), { ok: true, checked: 6, problems: [] });
+      await assert.rejects(store.queryEvents({ afterId: 'x1' }), /query\.afterId: not a store id/);
     });
   });
 }
