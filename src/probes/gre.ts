@@ -6,7 +6,7 @@
  * from the server without an answer to ours is `gre_one_way`.
  * Never authenticates: it terminates LCP right after it opens (pppd logs "LCP terminated by peer").
  */
-import { type PptpTunnel } from '../pptp/tunnel.js';
+import { type PptpTunnel } from '../pptp/index.js';
 import {
   failed,
   outcome,

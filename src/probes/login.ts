@@ -6,10 +6,14 @@
  * names the stage and the server's reason (auth/bad_password for E=691, ccp/mppe_refused, ...).
  * Always disconnects cleanly. The password is used for hashing only and never leaves this function.
  */
-import { describeMppe } from '../pptp/ccp.js';
-import { buildIcmpEcho, parseIcmpEcho } from '../pptp/ipv4.js';
-import type { PppFailure, PppStage } from '../pptp/ppp-client.js';
-import type { PptpTunnel } from '../pptp/tunnel.js';
+import {
+  buildIcmpEcho,
+  describeMppe,
+  parseIcmpEcho,
+  type PppFailure,
+  type PppStage,
+  type PptpTunnel,
+} from '../pptp/index.js';
 import {
   failed,
   outcome,

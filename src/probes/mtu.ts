@@ -9,8 +9,7 @@
  * dropped on the path (a common cause of PPTP sessions that connect and then stall).
  */
 import { performance } from 'node:perf_hooks';
-import { PMTU } from '../pptp/raw/gre-socket.js';
-import type { PptpTunnel } from '../pptp/tunnel.js';
+import { PMTU, type PptpTunnel } from '../pptp/index.js';
 import {
   failed,
   outcome,

@@ -3,10 +3,13 @@
  * failure into a check result, plus the knobs read from `--opt key=value`.
  */
 import type { ProbeCheck } from '../events/index.js';
-import type { MppeWanted } from '../pptp/ccp.js';
-import type { MppeBits } from '../pptp/crypto/mppe-keys.js';
-import type { PppFailure } from '../pptp/ppp-client.js';
-import { isTunnelOpenFailure, PptpTunnel } from '../pptp/tunnel.js';
+import {
+  isTunnelOpenFailure,
+  PptpTunnel,
+  type MppeBits,
+  type MppeWanted,
+  type PppFailure,
+} from '../pptp/index.js';
 import { failed, type CheckResult, type JsonValue, type ProbeContext } from './types.js';
 
 export const GRE_BLOCKED_DETAIL = 'GRE blocked or not forwarded (NAT / conntrack helper / firewall)';
