@@ -9,3 +9,5 @@ export { DEFAULT_INHIBIT_RULES } from './defaults.js';
 export { fingerprint } from './fingerprint.js';
 export { redactText, redactRecord, REDACTED } from './redact.js';
 export { AlertPersistence, toAlertRecord, type LoadReport } from './persist.js';
+export { Alerting, type AlertingOptions } from './runtime.js';
+export { AdminError, buildSilence, addSilence, expireSilence, addAck, type SilenceInput } from './admin.js';

@@ -5,6 +5,7 @@
  * The core (manager.ts) stays synchronous and pure; writes are queued here in order.
  */
 import type { AlertRecord, Silence, Store, StoredSilence } from '../store/index.js';
+import { addAck, addSilence, expireSilence } from './admin.js';
 import type { Alert, AlertManager } from './manager.js';
 import { redactRecord, redactText } from './redact.js';
 
@@ -86,6 +87,35 @@ export class AlertPersistence {
     return report;
   }
 
+  /**
+   * Picks up silences and acknowledgements written by another process (the `pptpmon alerts` CLI,
+   * or the API of another instance) since the last load or sync. Call every few seconds.
+   */
+  async sync(nowMs: number): Promise<void> {
+    const inStore = await this.store.silences(iso(nowMs));
+    const known = new Set(this.am.silences.list().map((s) => s.id));
+    for (const s of inStore) if (!known.has(s.id)) this.am.silences.add(s);
+    // Expired in the store (by the CLI): end it here too. Config silences never come from the store.
+    const live = new Set(inStore.map((s) => s.id));
+    for (const s of this.am.silences.list()) {
+      if (s.createdBy !== 'config' && !live.has(s.id)) this.am.silences.expire(s.id, nowMs);
+    }
+    for (const a of this.am.list()) {
+      if (a.status !== 'firing' || a.explainedBy !== undefined || this.am.isAcked(a.fingerprint, nowMs))
+        continue;
+      const last = (await this.store.acks(a.fingerprint)).at(-1);
+      if (last === undefined || Date.parse(last.ts) < a.startsAtMs) continue;
+      if (last.until !== undefined && Date.parse(last.until) <= nowMs) continue;
+      const ack: Parameters<AlertManager['acknowledge']>[0] = {
+        fingerprint: a.fingerprint,
+        by: last.by,
+        atMs: Date.parse(last.ts),
+      };
+      if (last.until !== undefined) ack.untilMs = Date.parse(last.until);
+      this.am.acknowledge(ack);
+    }
+  }
+
   /** Starts mirroring every alert change into the store. */
   attach(): void {
     this.am.onChange = (a) => {
@@ -95,26 +125,14 @@ export class AlertPersistence {
   }
 
   async addSilence(s: Silence, nowMs: number): Promise<StoredSilence> {
-    const stored = await this.store.addSilence(s);
+    const stored = await addSilence(this.store, s, nowMs);
     this.am.silences.add(stored);
-    await this.store.appendAudit({
-      ts: iso(nowMs),
-      actor: s.createdBy,
-      action: 'silence.add',
-      subject: stored.id,
-      detail: {
-        matchers: s.matchers.map((m) => `${m.name}${m.op}${m.value}`),
-        ...(s.comment ? { comment: s.comment } : {}),
-      },
-    });
     return stored;
   }
 
   async expireSilence(id: string, by: string, nowMs: number): Promise<boolean> {
-    const ok = await this.store.expireSilence(id, iso(nowMs));
+    const ok = await expireSilence(this.store, id, by, nowMs);
     this.am.silences.expire(id, nowMs);
-    if (ok)
-      await this.store.appendAudit({ ts: iso(nowMs), actor: by, action: 'silence.expire', subject: id });
     return ok;
   }
 
@@ -129,14 +147,7 @@ export class AlertPersistence {
     if (opts.untilMs !== undefined) ack.untilMs = opts.untilMs;
     if (opts.comment !== undefined) ack.comment = opts.comment;
     if (!this.am.acknowledge(ack)) return false;
-    await this.store.addAck({
-      fingerprint: fp,
-      by,
-      ts: iso(nowMs),
-      ...(opts.untilMs !== undefined ? { until: iso(opts.untilMs) } : {}),
-      ...(opts.comment !== undefined ? { comment: opts.comment } : {}),
-    });
-    await this.store.appendAudit({ ts: iso(nowMs), actor: by, action: 'ack.add', subject: fp });
+    await addAck(this.store, fp, by, nowMs, opts);
     return true;
   }
 

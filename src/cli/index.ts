@@ -10,13 +10,22 @@ import { auditCommand } from './audit.js';
 import { agentCommand } from './agent.js';
 import { runCommand } from './run.js';
 import { serverCommand } from './server.js';
+import { alertsCommand } from './alerts.js';
 
 /** A command module adds itself to the program; its action sets the exit code it returns. */
 export interface CliCommand {
   register(program: Command, setExit: (code: number) => void): void;
 }
 
-const COMMANDS: CliCommand[] = [probeCommand, analyzeCommand, auditCommand, agentCommand, runCommand, serverCommand];
+const COMMANDS: CliCommand[] = [
+  probeCommand,
+  analyzeCommand,
+  auditCommand,
+  agentCommand,
+  runCommand,
+  serverCommand,
+  alertsCommand,
+];
 
 function version(): string {
   try {

@@ -4,3 +4,4 @@ export * from './types.js';
 export * from './engine.js';
 export * from './defaults.js';
 export { SessionTracker, type TrackedSession, type SessionChange } from './sessions.js';
+export { loadRules, type RulesConfig } from './load.js';
