@@ -5,7 +5,7 @@
 import { AuditVerifier, sealAudit } from './audit.js';
 import { toMs } from './codec.js';
 import { PgRecords } from './postgres-records.js';
-import { auditFromRow, rollupSql, type AuditRow } from './shared.js';
+import { auditFromRow, RETENTION_CHUNK, rollupSql, type AuditRow } from './shared.js';
 import type {
   AuditInput,
   AuditRecord,
@@ -75,10 +75,19 @@ export class PgMaintenance extends PgRecords {
 
   async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
     const t = now.getTime();
+    // Events in chunks, each its own statement (autocommit): see sqlite-maintenance.ts.
+    let events = 0;
+    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; events += n) {
+      const r = await this.pool.query(
+        `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts_ms < $1 ORDER BY ts_ms LIMIT ${RETENTION_CHUNK})`,
+        [t - p.eventsMs],
+      );
+      n = r.rowCount ?? 0;
+    }
     return this.tx(async (c) => {
       const run = async (sql: string, v: number): Promise<number> => (await c.query(sql, [v])).rowCount ?? 0;
       const rep: RetentionReport = {
-        events: await run(`DELETE FROM events WHERE ts_ms < $1`, t - p.eventsMs),
+        events,
         sessions: await run(
           `DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < $1`,
           t - p.sessionsMs,

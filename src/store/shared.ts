@@ -5,6 +5,9 @@ import type { Session } from '../logs/session.js';
 import { optMs, StoreInputError } from './codec.js';
 import type { AuditRecord } from './types.js';
 
+/** Rows deleted per transaction when expiring events (retention). */
+export const RETENTION_CHUNK = 20_000;
+
 export interface SessionRow {
   id: string;
   host: string;

@@ -4,7 +4,7 @@
  */
 import { AuditVerifier, GENESIS_HASH, sealAudit } from './audit.js';
 import { toMs } from './codec.js';
-import { auditFromRow, rollupSql, type AuditRow } from './shared.js';
+import { auditFromRow, RETENTION_CHUNK, rollupSql, type AuditRow } from './shared.js';
 import { SqliteRecords } from './sqlite-records.js';
 import type {
   AuditInput,
@@ -76,10 +76,19 @@ export class SqliteMaintenance extends SqliteRecords {
   async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
     const t = now.getTime();
     const run = (sql: string, ...params: number[]): number => this.db.prepare(sql).run(...params).changes;
+    // Events go in chunks, each its own transaction: the first pass over a large, old database must
+    // not hold the write lock (and stall ingest) for the whole delete.
+    let events = 0;
+    const chunk = this.db.prepare(
+      `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts_ms < ? ORDER BY ts_ms LIMIT ${RETENTION_CHUNK})`,
+    );
+    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; events += n) {
+      n = this.db.transaction(() => chunk.run(t - p.eventsMs).changes).immediate();
+    }
     return this.db
       .transaction(() => {
         const rep: RetentionReport = {
-          events: run(`DELETE FROM events WHERE ts_ms < ?`, t - p.eventsMs),
+          events,
           sessions: run(`DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < ?`, t - p.sessionsMs),
           samplesRolledTo1m: 0,
           samples1mRolledTo1h: 0,

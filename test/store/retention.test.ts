@@ -131,6 +131,15 @@ for (const driver of storeDrivers()) {
       assert.deepEqual([again.events, again.sessions, again.alerts, again.actions], [0, 0, 0, 0]);
     });
 
+    it('expires a large backlog of events in chunks, exactly', { timeout: 120_000 }, async () => {
+      const old = Array.from({ length: 40_000 }, (_, i) => ev(ago(40 * DAY + i)));
+      for (let i = 0; i < old.length; i += 5000) await store.insertEvents(old.slice(i, i + 5000));
+      await store.insertEvents([ev(ago(DAY)), ev(ago(2 * DAY))]);
+      const rep = await store.applyRetention(new Date(NOW), POLICY);
+      assert.equal(rep.events, 40_000);
+      assert.equal(await store.countEvents(), 2);
+    });
+
     it('downsamples raw -> 1 min -> 1 h keeping min, max, avg and count of every day', async () => {
       const m = 'sessions_active';
       const labels = { host: 'vpn1' };
