@@ -30,7 +30,7 @@ export type PppFamily = 'pppd' | 'pptpd' | 'keyed';
 
 export class SessionTracker {
   private readonly open = new Map<string, Open>();
-  private readonly closed: Session[] = [];
+  private readonly closed: Open[] = [];
   /** Open sessions that ended or exited and wait for a trailer / their pptpctrl (checked per record). */
   private readonly waiting = new Set<Open>();
   private readonly ctrl = new CtrlLinks();
@@ -176,6 +176,7 @@ export class SessionTracker {
       lastSeq: this.seq,
       confReqs: 0,
       rcvd: false,
+      eventRefs: [],
     };
     this.open.set(key, o);
     const early = this.forPid.get(key);
@@ -325,7 +326,8 @@ export class SessionTracker {
     this.finalize(o);
     if (rec && events) {
       const ev = {
-        id: `${rec.file}:${rec.line}#end`,
+        // One line can end several sessions (a pptpd restart): the pid/interface keeps ids unique.
+        id: `${rec.file}:${rec.line}#end-${s.pppdPid ?? s.iface ?? 0}`,
         ts: rec.ts ?? s.end ?? '1970-01-01T00:00:00.000Z',
         host: s.host,
         kind: 'ppp.end',
@@ -338,7 +340,7 @@ export class SessionTracker {
       events.push(ev);
     }
     if (o.ctrl && o.ctrl.sessionKey === o.key) o.ctrl.sessionKey = undefined;
-    this.closed.push(s);
+    this.closed.push(o);
   }
 
   /** Fills what can only be decided at the end: transport default, duration. */
@@ -359,7 +361,7 @@ export class SessionTracker {
   }
 
   drainClosed(): Session[] {
-    return this.closed.splice(0, this.closed.length);
+    return this.closed.splice(0, this.closed.length).map(handOut);
   }
 
   /**
@@ -374,9 +376,8 @@ export class SessionTracker {
         continue;
       }
       this.open.delete(o.key);
-      if (!o.transportKnown && o.tty?.startsWith('/dev/pts') && this.pptpdHosts.has(o.s.host))
-        o.s.transport = 'pptp';
-      this.closed.push(o.s);
+      this.defaultTransport(o);
+      this.closed.push(o);
     }
     out.push(...this.drainClosed());
     return out;
@@ -392,3 +393,9 @@ export class SessionTracker {
 }
 
 export type { SessionRole, Transport };
+
+/** The Session as consumers get it: event ids read now, after any id the consumer gave its events. */
+function handOut(o: Open): Session {
+  o.s.eventIds = o.eventRefs.flatMap((e) => (e.id === undefined ? [] : [e.id]));
+  return o.s;
+}

@@ -41,6 +41,8 @@ export interface Open {
   lastConfReq?: { raw: string; at: number };
   rcvd: boolean;
   endTsMs?: number;
+  /** Events behind the session (capped), turned into Session.eventIds when it is handed out. */
+  eventRefs: Event[];
 }
 
 // Consecutive records mostly share their timestamp string: a one-entry cache saves a Date.parse each.
@@ -99,5 +101,7 @@ export function linkEvent(o: Open, ev: Event): void {
   if (ev.peer === undefined && s.peer !== undefined) ev.peer = s.peer;
   if (ev.kind === 'ppp.ipcp.up' && ev.attrs.local === undefined && s.localIp !== undefined)
     ev.attrs.local = s.localIp;
-  if (ev.id !== undefined && s.eventIds.length < MAX_EVENT_IDS) s.eventIds.push(ev.id);
+  // The event itself, not its id: a consumer may still set ids after push() (the agent stamps its
+  // follower's line ids); Session.eventIds is read from these when the session is drained.
+  if (o.eventRefs.length < MAX_EVENT_IDS) o.eventRefs.push(ev);
 }

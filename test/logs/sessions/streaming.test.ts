@@ -99,3 +99,36 @@ test('advance() ends a waiting session when the log goes quiet', () => {
   assert.equal(s?.peer, '192.0.2.9');
   assert.equal(s?.end, new Date(BASE + 5000).toISOString());
 });
+
+test('session eventIds follow ids a consumer gives events after push (the agent stamps its own)', () => {
+  const p = new LogPipeline();
+  const given: string[] = [];
+  let n = 0;
+  for (const r of call(BASE, 10, 11, '192.0.2.44', false)) {
+    const evs = p.push(r);
+    for (const ev of evs) {
+      ev.id = `follower-line-${++n}`;
+      given.push(ev.id);
+    }
+  }
+  const [s] = p.drainClosed();
+  assert.ok(s);
+  assert.ok(s.eventIds.length >= 3);
+  for (const id of s.eventIds) assert.ok(given.includes(id), `session lists ${id}, which no event carries`);
+});
+
+test('one pptpd restart ending several sessions gives each ppp.end its own id', () => {
+  const p = new LogPipeline();
+  const evs = [
+    ...call(BASE, 20, 21, '192.0.2.1', true),
+    ...call(BASE, 30, 31, '192.0.2.2', true),
+    rec(BASE + 5000, 'pptpd', 99, 'MGR: Manager process started'),
+  ].flatMap((r) => p.push(r));
+  const ends = evs.filter((e) => e.kind === 'ppp.end');
+  assert.equal(ends.length, 2);
+  assert.notEqual(ends[0]?.id, ends[1]?.id);
+  assert.deepEqual(
+    p.drainClosed().map((s) => s.cause),
+    ['server_restart', 'server_restart'],
+  );
+});
