@@ -21,6 +21,14 @@ export interface TimeCtx {
 export class StampCache {
   key = '';
   ms = 0;
+
+  /** Is s[i..j) the cached stamp? Compared in place: no substring per line. */
+  has(s: string, i: number, j: number): boolean {
+    const k = this.key;
+    if (k.length !== j - i) return false;
+    for (let n = k.length - 1; n >= 0; n--) if (s.charCodeAt(i + n) !== k.charCodeAt(n)) return false;
+    return true;
+  }
 }
 
 const SP = 32;
@@ -89,12 +97,11 @@ export function parseBsd(s: string, ctx: TimeCtx, cache: StampCache): Prefix | u
       j += 5;
     }
   }
-  const key = s.slice(i, j);
   let tMs: number;
-  if (key === cache.key) tMs = cache.ms;
+  if (cache.has(s, i, j)) tMs = cache.ms;
   else {
     tMs = ctx.clock.toUtc(year < 0 ? ctx.year.yearFor(month0) : year, month0, day, h, m, sec, ms);
-    cache.key = key;
+    cache.key = s.slice(i, j);
     cache.ms = tMs;
   }
   return tailAt(s, j, 'rfc3164', tMs);
@@ -134,10 +141,9 @@ export function parseIsoPrefixed(s: string, ctx: TimeCtx, cache: StampCache): Pr
   if (i < 0) return undefined;
   // The stamp ends at the first space after the date part (index 10 may itself be a space).
   const end = s.indexOf(' ', i + 11);
-  const key = end < 0 ? s : s.slice(i, end);
   let tMs: number;
   let j: number;
-  if (end > 0 && key === cache.key) {
+  if (end > 0 && cache.has(s, i, end)) {
     tMs = cache.ms;
     j = end;
   } else {
@@ -145,7 +151,7 @@ export function parseIsoPrefixed(s: string, ctx: TimeCtx, cache: StampCache): Pr
     if (!r) return undefined;
     [tMs, j] = r;
     if (j !== end && j !== s.length) return undefined;
-    cache.key = key;
+    cache.key = end < 0 ? s.slice(i) : s.slice(i, end);
     cache.ms = tMs;
   }
   return tailAt(s, j, 'short-iso', tMs);
@@ -161,12 +167,11 @@ export function parseOpenwrt(s: string, ctx: TimeCtx, cache: StampCache): Prefix
   if (day < 1 || h < 0 || s.charCodeAt(19) !== SP) return undefined;
   const year = digitsAt(s, 20, 4);
   if (year < 0 || s.charCodeAt(24) !== SP) return undefined;
-  const key = s.slice(0, 24);
   let tMs: number;
-  if (key === cache.key) tMs = cache.ms;
+  if (cache.has(s, 0, 24)) tMs = cache.ms;
   else {
     tMs = ctx.clock.toUtc(year, month0, day, h, m, sec);
-    cache.key = key;
+    cache.key = s.slice(0, 24);
     cache.ms = tMs;
   }
   // FreeRADIUS's own radius.log (src/main/log.c, radlog to a file): the same ctime, then " : " and

@@ -5,12 +5,18 @@
  */
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTH_INDEX = new Map(MONTHS.map((m, i) => [m, i]));
+const MONTH_CODES = new Map(
+  MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]),
+);
 const DAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
-/** 0-based month of a 3-letter English month name at `s[i..i+3)`, or -1. */
+/**
+ * 0-based month of a 3-letter English month name at `s[i..i+3)`, or -1. Compared by character codes
+ * (no substring): this runs once per kept syslog line.
+ */
 export function monthAt(s: string, i: number): number {
-  return MONTH_INDEX.get(s.slice(i, i + 3)) ?? -1;
+  const key = (s.charCodeAt(i) << 16) | (s.charCodeAt(i + 1) << 8) | s.charCodeAt(i + 2);
+  return MONTH_CODES.get(key) ?? -1;
 }
 
 export function isDayNameAt(s: string, i: number): boolean {
@@ -30,11 +36,15 @@ export function digitsAt(s: string, i: number, n: number): number {
 
 /** The host's IANA zone (what `date` uses), e.g. `Europe/Berlin`; `UTC` when unknown. */
 export function hostTimeZone(): string {
+  // TZ=UTC (containers, most servers): answered without starting ICU.
+  const tz = process.env.TZ?.replace(/^:/, '');
+  if (tz !== undefined && isUtc(tz)) return 'UTC';
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 /** Throws a clear error for a zone name Intl does not know. */
 export function checkTimeZone(zone: string): void {
+  if (isUtc(zone)) return;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
@@ -44,6 +54,11 @@ export function checkTimeZone(zone: string): void {
 
 const HOUR_MS = 3_600_000;
 
+/** Names of UTC itself: no Intl needed (ICU's first use costs tens of milliseconds at start-up). */
+function isUtc(zone: string): boolean {
+  return zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT' || zone === 'Etc/GMT';
+}
+
 /** Converts wall-clock fields in one IANA zone to UTC epoch milliseconds. */
 export class ZoneClock {
   readonly zone: string;
@@ -52,9 +67,9 @@ export class ZoneClock {
   private readonly offsets = new Map<number, number>();
 
   constructor(zone: string) {
-    checkTimeZone(zone);
     this.zone = zone;
-    this.utc = zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT';
+    this.utc = isUtc(zone);
+    if (!this.utc) checkTimeZone(zone);
     this.dtf = this.utc
       ? undefined
       : new Intl.DateTimeFormat('en-US', {

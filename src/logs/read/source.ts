@@ -49,19 +49,29 @@ async function* decoded(src: Readable, gzip: { value: boolean }): AsyncGenerator
 }
 
 /**
- * A plain file read into one buffer, reused for every chunk: a new 1 MiB buffer per chunk made peak
- * RSS grow with the file (freed chunks linger in the allocator). The consumer (LineScanner) keeps no
- * view of a chunk past its push(); what it keeps, it copies.
+ * A plain file read into two buffers, reused in turn: a new 1 MiB buffer per chunk made peak RSS grow
+ * with the file (freed chunks linger in the allocator). The next read is issued before a chunk is
+ * handed on, so the disk/page-cache copy overlaps the scanning instead of leaving the thread idle. The
+ * consumer (LineScanner) keeps no view of a chunk past its push(); a buffer is refilled only after
+ * the consumer asked for the chunk after it.
  */
 async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const bufs = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)] as const;
+  let cur = 0;
+  let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, CHUNK_BYTES, null);
   try {
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, null);
+      const { bytesRead } = await next;
+      next = undefined;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const b = bufs[cur] as Buffer;
+      cur ^= 1;
+      next = fh.read(bufs[cur] as Buffer, 0, CHUNK_BYTES, null);
+      yield b.subarray(0, bytesRead);
     }
   } finally {
+    // Stopped early (or failed): let a read in flight finish before the handle closes.
+    if (next) await next.catch(() => undefined);
     await fh.close();
   }
 }
