@@ -86,16 +86,15 @@ export class LineScanner {
   private shapedEnd = -1;
   private shapedLine = 0;
   private readonly next = new Array<number>(NEEDLES.length).fill(0);
+  /** Format counts, run-length first: consecutive lines mostly share a format. */
+  private runFormat: LineFormat | undefined;
+  private runCount = 0;
+  private readonly counts = new Map<LineFormat, number>();
 
   constructor(o: ScannerOptions) {
     this.o = o;
     this.maxPending = o.maxPending ?? 10_000;
   }
-
-  /** Format counts, run-length first: consecutive lines mostly share a format. */
-  private runFormat: LineFormat | undefined;
-  private runCount = 0;
-  private readonly counts = new Map<LineFormat, number>();
 
   private count(f: LineFormat): void {
     if (f === this.runFormat) {
