@@ -13,8 +13,11 @@ BASE=${PPTPMON_PG_DIR:-/var/tmp/pptpmon-pg}
 PORT=${PPTPMON_PG_PORT:-55432}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
-  echo "20-postgres: PostgreSQL server binaries not found under /usr/lib/postgresql (install package postgresql)" >&2
-  exit 1
+  # Not installed (scripts/test.sh installs it from debian-packages.txt when run as root): the
+  # PostgreSQL half of the store suite then skips with this reason instead of failing everything.
+  echo "20-postgres: unavailable: PostgreSQL server binaries not found under /usr/lib/postgresql (install package postgresql)"
+  rm -f "$BASE/url"
+  exit 0
 fi
 
 # initdb refuses to run as root: as root, the cluster belongs to the postgres user the package made.

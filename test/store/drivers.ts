@@ -56,12 +56,13 @@ function reachable(url: string): boolean {
 export function pgTestTarget(): PgTarget | string {
   if (pgTarget !== undefined) return pgTarget;
   let t = readTarget();
+  let out = '';
   if (!t || !reachable(t.url)) {
     try {
-      execFileSync('bash', [join(import.meta.dirname, '../../scripts/test.d/20-postgres.sh')], {
+      out = execFileSync('bash', [join(import.meta.dirname, '../../scripts/test.d/20-postgres.sh')], {
         stdio: 'pipe',
         timeout: 120_000,
-      });
+      }).toString();
     } catch (err) {
       const e = err as { stderr?: Buffer; message: string };
       pgTarget = `PostgreSQL unavailable: scripts/test.d/20-postgres.sh failed: ${e.stderr?.toString().trim() || e.message}`;
@@ -69,8 +70,10 @@ export function pgTestTarget(): PgTarget | string {
     }
     t = readTarget();
   }
+  const why = /unavailable: (.*)/.exec(out)?.[1];
   pgTarget =
-    t ?? `PostgreSQL unavailable: no ${join(PG_DIR, 'url')} after running scripts/test.d/20-postgres.sh`;
+    t ??
+    `PostgreSQL unavailable: ${why ?? `no ${join(PG_DIR, 'url')} after running scripts/test.d/20-postgres.sh`}`;
   return pgTarget;
 }
 
