@@ -1,4 +1,16 @@
-/** The store's public face: the interface, the factory, retention and audit helpers. */
+/**
+ * The store's public face. Typical use:
+ *
+ *   const store = await openStore(config.store);             // SQLite (default) or PostgreSQL
+ *   const writer = new EventWriter({ store });                // batches bus events; samples derived
+ *   bus.subscribe(writer.handler);
+ *   const retention = startRetention(store, config.store);    // hourly by default
+ *   ...
+ *   await retention.stop(); await writer.close(); await store.close();
+ *
+ * Alerts/silences/acks/actions and the audit trail go straight through the Store methods
+ * (types.ts); `pptpmon audit verify|export` (src/cli/audit.ts) checks and seals the trail.
+ */
 export * from './types.js';
 export {
   openStore,
