@@ -11,3 +11,4 @@ export { redactText, redactRecord, REDACTED } from './redact.js';
 export { AlertPersistence, toAlertRecord, type LoadReport } from './persist.js';
 export { Alerting, type AlertingOptions } from './runtime.js';
 export { AdminError, buildSilence, addSilence, expireSilence, addAck, type SilenceInput } from './admin.js';
+export { alertEvent } from './runtime.js';

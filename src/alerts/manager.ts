@@ -67,8 +67,10 @@ export class AlertManager {
   private readonly groups = new Map<string, Group>();
   private readonly acks = new Map<string, Ack>();
   private readonly inhibit: readonly InhibitRule[];
-  /** Called with every alert whose state changed (persistence, `alert.*` events). */
+  /** Called with every alert whose state changed (persistence). */
   onChange: (alert: Alert) => void = () => {};
+  /** Called when an alert episode starts firing or resolves (the `alert.*` events). */
+  onTransition: (alert: Alert, status: 'firing' | 'resolved') => void = () => {};
 
   constructor(
     private readonly policy: AlertPolicy,
@@ -117,12 +119,14 @@ export class AlertManager {
           };
           this.alerts.set(fp, a);
           this.acks.delete(fp); // a new episode needs a new acknowledgement
+          this.onTransition(a, 'firing');
         }
         a.severity = t.severity;
       } else {
         if (a === undefined || a.status === 'resolved') continue;
         a.status = 'resolved';
         a.endsAtMs = t.atMs;
+        this.onTransition(a, 'resolved');
       }
       a.updatedAtMs = t.atMs;
       // A resolved alert keeps the summary it fired with ("30 sessions lost"), not the all-clear value.

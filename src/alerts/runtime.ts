@@ -4,13 +4,34 @@
  * are injected (tests drive `tick` by hand); `start()` ticks every `tickMs` so tick-driven rules
  * (`for:`, absences, window decay) fire within tickMs of their crossing.
  */
-import type { Event } from '../events/index.js';
+import { makeEvent, type Event } from '../events/index.js';
 import { RuleEngine, type RuleSpec } from '../rules/index.js';
 import type { Store } from '../store/index.js';
-import { AlertManager } from './manager.js';
+import { AlertManager, type Alert } from './manager.js';
 import type { Notification } from './notification.js';
 import { AlertPersistence, type LoadReport } from './persist.js';
 import type { AlertPolicy } from './policy.js';
+import { redactText } from './redact.js';
+
+/** The event recording an alert episode's start or end, on the alert's host. */
+export function alertEvent(a: Alert, status: 'firing' | 'resolved'): Event {
+  const ts = new Date(status === 'firing' ? a.startsAtMs : (a.endsAtMs ?? a.updatedAtMs)).toISOString();
+  const host = a.labels.host ?? 'pptpmon';
+  if (status === 'resolved') {
+    return makeEvent('alert.resolved', {
+      ts,
+      host,
+      severity: 'info',
+      attrs: { rule: a.rule, fingerprint: a.fingerprint },
+    });
+  }
+  return makeEvent('alert.firing', {
+    ts,
+    host,
+    severity: a.severity,
+    attrs: { rule: a.rule, fingerprint: a.fingerprint, summary: redactText(a.summary) },
+  });
+}
 
 export interface AlertingOptions {
   rules: readonly RuleSpec[];
@@ -23,6 +44,8 @@ export interface AlertingOptions {
   /** How often silences/acks written by other processes are picked up. Default 10 s. */
   syncMs?: number;
   onError?: (err: unknown) => void;
+  /** `alert.firing` / `alert.resolved` events (EVENTS.md decisions), for the store and the bus. */
+  onEvent?: (ev: Event) => void;
 }
 
 export class Alerting {
@@ -46,6 +69,8 @@ export class Alerting {
       }
     });
     this.persistence = opts.store ? new AlertPersistence(opts.store, this.manager, opts.onError) : undefined;
+    const onEvent = opts.onEvent;
+    if (onEvent !== undefined) this.manager.onTransition = (a, status) => onEvent(alertEvent(a, status));
   }
 
   /** Builds the service and restores persisted alerts, silences and acks. */

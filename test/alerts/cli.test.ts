@@ -36,7 +36,9 @@ test('CLI ack and silence reach a running alerting service through the store', a
   const store = new SqliteStore({ path: db });
   let now = Date.now();
   const sent: Notification[] = [];
+  const alertEvents: Event[] = [];
   const { alerting } = await Alerting.create({
+    onEvent: (ev) => alertEvents.push(ev),
     rules: loadDefaultRules(),
     policy: parseAlertPolicy({ groupWait: '0s', repeatInterval: '1m' }),
     notify: (n) => sent.push(n),
@@ -145,6 +147,11 @@ test('CLI ack and silence reach a running alerting service through the store', a
       sent.map((n) => n.root.rule),
       ['pptpd-down', 'cpu-high'],
       'silence expired from the CLI: now paged',
+    );
+    assert.deepEqual(
+      alertEvents.map((e) => `${e.kind}:${e.kind === 'alert.firing' ? e.attrs.rule : ''}`),
+      ['alert.firing:pptpd-down', 'alert.firing:cpu-high'],
+      'alert.* events for the store and the bus',
     );
     const audit = (await store.readAudit()).map((r) => `${r.action}:${r.actor}`);
     assert.deepEqual(audit, ['ack.add:alice', 'silence.add:bob', 'silence.expire:bob']);
