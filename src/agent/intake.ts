@@ -19,6 +19,7 @@ export interface IntakeOptions {
 
 interface Known extends LogSessionInfo {
   iface?: string;
+  pid?: number;
 }
 
 /** Open sessions kept for the lookup; beyond this the oldest are forgotten (bounded memory). */
@@ -29,6 +30,7 @@ export class LineIntake {
   private readonly pipeline: LogPipeline;
   private readonly known = new Map<string, Known>();
   private readonly byIface = new Map<string, string>();
+  private readonly byPid = new Map<number, string>();
   private lines = 0;
 
   constructor(private readonly opts: IntakeOptions) {
@@ -58,7 +60,7 @@ export class LineIntake {
       for (let i = 0; i < evs.length; i++) {
         const ev = evs[i] as Event;
         ev.id = i === 0 ? l.id : `${l.id}#${i}`;
-        this.index(ev);
+        this.index(ev, rec.program === 'pppd' ? rec.pid : undefined);
         out.push(ev);
       }
     }
@@ -70,12 +72,13 @@ export class LineIntake {
     return this.pipeline.drainClosed();
   }
 
-  lookup = (iface: string): LogSessionInfo | undefined => {
-    const id = this.byIface.get(iface);
+  /** pppd's pid (from its pid file) is the sure join; the interface name is the fallback. */
+  lookup = (iface: string, pid?: number): LogSessionInfo | undefined => {
+    const id = (pid !== undefined ? this.byPid.get(pid) : undefined) ?? this.byIface.get(iface);
     return id === undefined ? undefined : this.known.get(id);
   };
 
-  private index(ev: Event): void {
+  private index(ev: Event, pppdPid: number | undefined): void {
     if (ev.session === undefined) return;
     let k = this.known.get(ev.session);
     if (!k) {
@@ -83,19 +86,26 @@ export class LineIntake {
         const oldest = this.known.keys().next().value as string;
         const gone = this.known.get(oldest);
         if (gone?.iface) this.byIface.delete(gone.iface);
+        if (gone?.pid !== undefined) this.byPid.delete(gone.pid);
         this.known.delete(oldest);
       }
       k = { session: ev.session, start: ev.ts };
       this.known.set(ev.session, k);
     }
+    if (pppdPid !== undefined && k.pid !== pppdPid) {
+      k.pid = pppdPid;
+      this.byPid.set(pppdPid, ev.session);
+    }
     if (ev.user !== undefined) k.user = ev.user;
     if (ev.peer !== undefined) k.peer = ev.peer;
     if (ev.kind === 'ppp.link.up' && ev.attrs.iface) {
+      if (k.iface && this.byIface.get(k.iface) === ev.session) this.byIface.delete(k.iface);
       k.iface = ev.attrs.iface;
       this.byIface.set(ev.attrs.iface, ev.session);
     }
     if (ev.kind === 'ppp.end') {
       if (k.iface && this.byIface.get(k.iface) === ev.session) this.byIface.delete(k.iface);
+      if (k.pid !== undefined && this.byPid.get(k.pid) === ev.session) this.byPid.delete(k.pid);
       this.known.delete(ev.session);
     }
   }
