@@ -191,8 +191,9 @@ export class AlertManager {
       }
     }
     const members = new Map<string, Alert[]>();
+    const sources = this.sourcesByRule(firing);
     for (const a of firing) {
-      const root = this.rootOf(a, firing);
+      const root = this.rootOf(a, sources);
       const was = a.explainedBy;
       a.explainedBy = root === a ? undefined : root.fingerprint;
       // No longer explained (its root resolved): give what else may explain it time to show up.
@@ -323,22 +324,33 @@ export class AlertManager {
   }
 
   /** Follows "explained by" up to the top root; a cycle stops at the alert itself. */
-  private rootOf(a: Alert, firing: readonly Alert[]): Alert {
+  private rootOf(a: Alert, sources: readonly Alert[][]): Alert {
     let cur = a;
     const seen = new Set<string>([a.fingerprint]);
     for (;;) {
-      const by = this.explainer(cur, firing);
+      const by = this.explainer(cur, sources);
       if (by === undefined || seen.has(by.fingerprint)) return cur;
       seen.add(by.fingerprint);
       cur = by;
     }
   }
 
-  private explainer(target: Alert, firing: readonly Alert[]): Alert | undefined {
-    for (const r of this.inhibit) {
-      if (!matchesAll(r.target, target.labels)) continue;
-      for (const src of firing) {
-        if (src === target || !matchesAll(r.source, src.labels)) continue;
+  /**
+   * Per inhibition rule, the firing alerts that match its source: computed once per tick, so
+   * finding what explains each alert costs the (few) possible roots, not every firing alert.
+   */
+  private sourcesByRule(firing: readonly Alert[]): Alert[][] {
+    return this.inhibit.map((r) => firing.filter((a) => matchesAll(r.source, a.labels)));
+  }
+
+  private explainer(target: Alert, sources: readonly Alert[][]): Alert | undefined {
+    for (let i = 0; i < this.inhibit.length; i++) {
+      const r = this.inhibit[i];
+      const srcs = sources[i];
+      if (r === undefined || srcs === undefined || srcs.length === 0 || !matchesAll(r.target, target.labels))
+        continue;
+      for (const src of srcs) {
+        if (src === target) continue;
         if (r.equal.every((l) => (src.labels[l] ?? '') === (target.labels[l] ?? ''))) return src;
       }
     }

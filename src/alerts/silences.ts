@@ -36,9 +36,18 @@ export class CompiledSilence {
     this.window = s ? new CronWindow(s.cron, s.timezone, s.durationMs) : undefined;
   }
 
+  private cachedAtMs = NaN;
+  private cachedActive = false;
+
   activeAt(tMs: number): boolean {
     if (tMs < this.startMs || tMs >= this.endMs) return false;
-    return this.window === undefined || this.window.activeAt(tMs);
+    if (this.window === undefined) return true;
+    // Asked once per firing alert per tick: compute the window once per instant.
+    if (tMs !== this.cachedAtMs) {
+      this.cachedAtMs = tMs;
+      this.cachedActive = this.window.activeAt(tMs);
+    }
+    return this.cachedActive;
   }
 
   /** Past its overall end: can be dropped from memory (the store keeps it for history). */
@@ -47,7 +56,7 @@ export class CompiledSilence {
   }
 
   mutes(labels: Readonly<Record<string, string>>, tMs: number): boolean {
-    return this.activeAt(tMs) && matchesAll(this.spec.matchers, labels);
+    return matchesAll(this.spec.matchers, labels) && this.activeAt(tMs);
   }
 }
 
