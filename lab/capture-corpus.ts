@@ -57,6 +57,12 @@ const SCENARIOS: Record<string, Scenario> = {
       await f.undo();
     }
   },
+  'radius-auth': async (lab) => {
+    const ok = await lab.session({ user: 'radalice' });
+    await ok.stop();
+    await lab.session({ user: 'radalice', password: 'wrong-password' });
+    await lab.session({ user: 'radmallory', password: 'whatever', profile: 'radius' });
+  },
   'pppd-broken': async (lab) => {
     const f = await lab.fault('pppd-broken');
     try {
@@ -107,7 +113,7 @@ async function main(names: string[]): Promise<void> {
       await run(lab);
       await sleep(3000); // let the last lines cross syslog and 9p
       writeFileSync(join(dir, `${name}.log`), trimLead(lab.logSince(mark, 'syslog')));
-      if (name.startsWith('radius'))
+      if (name === 'radius-auth')
         writeFileSync(join(dir, `${name}.freeradius.log`), lab.logSince(mark, 'radius'));
       writeFileSync(
         join(dir, `${name}.versions.txt`),

@@ -156,7 +156,7 @@ export async function applyFault(
           throw new Error(`flood: source "${s}" is not an IPv4 address`);
       await addClientAddrs(paths, net, srcs);
       const idx = Array.from({ length: count }, (_, i) => i);
-      const sessions = await batch(idx, 4, (i) =>
+      const sessions = await batch(idx, Math.min(4, srcs.length), (i) =>
         startSession(net, paths, sessionName('flood'), {
           user: 'alice',
           password: `wrong-${i}`,
@@ -171,13 +171,24 @@ export async function applyFault(
       );
     }
     case 'sessions': {
-      // sessions N: N concurrent real sessions (users load01..), kept up until undo.
+      // sessions N: N concurrent real sessions (users load01..), kept up until undo. Each binds its own
+      // source address (10.77.2.101..): pptp-linux shares ONE call manager (a unix socket named after
+      // server + local address) between clients of the same server, so unbound concurrent starts race
+      // ("Call manager for 10.77.0.2 is already running" / "Could not open unix socket") and the
+      // survivors share a single control connection. Own addresses = N clients, N control connections.
       const count = intArg(args, 0, 'sessions N', 1, LOAD_USER_COUNT);
+      const prefix = net.clientExtraNet.replace(/\.0\/24$/, '');
       const idx = Array.from({ length: count }, (_, i) => i + 1);
+      await addClientAddrs(
+        paths,
+        net,
+        idx.map((i) => `${prefix}.${100 + i}`),
+      );
       const sessions = await batch(idx, 4, (i) =>
         startSession(net, paths, sessionName(`load${String(i).padStart(2, '0')}`), {
           user: `load${String(i).padStart(2, '0')}`,
           password: LOAD_USER_PASSWORD,
+          bind: `${prefix}.${100 + i}`,
           timeoutS: 90,
         }),
       );

@@ -48,8 +48,12 @@ export function labHandle(p: LabPaths = labPaths()): Lab {
   };
 }
 
-/** Healthy = our qemu is alive, the guest said ready, and the command channel answers. */
-export async function healthy(p: LabPaths = labPaths()): Promise<boolean> {
+/**
+ * Healthy = our qemu is alive, the guest said ready, and the command channel answers. The channel gets
+ * a long timeout: under load (30 sessions, other engineers' builds on 2 cores) a busy VM can take many
+ * seconds to answer, and declaring it dead would make `up` tear down a lab others are using.
+ */
+export async function healthy(p: LabPaths = labPaths(), timeoutMs = 15_000): Promise<boolean> {
   let st: LabState | null;
   try {
     st = readState(p);
@@ -58,7 +62,7 @@ export async function healthy(p: LabPaths = labPaths()): Promise<boolean> {
   }
   if (!st || !isQemu(st.pid) || !existsSync(`${p.share}/state/ready`)) return false;
   try {
-    const r = await execArgv(p.cmd, ['true'], 15_000);
+    const r = await execArgv(p.cmd, ['true'], timeoutMs);
     return r.code === 0;
   } catch {
     return false;
@@ -76,7 +80,15 @@ export async function up(log: (s: string) => void = () => {}): Promise<UpResult>
   mkdirSync(p.run, { recursive: true });
   const release = await acquireFlock(p.upLock, 15 * 60_000);
   try {
-    if (await healthy(p)) return { started: false, state: readState(p) as LabState };
+    const st = readState(p);
+    if (st && isQemu(st.pid) && existsSync(`${p.share}/state/ready`)) {
+      // A running lab is never torn down by `up`: if it is slow, wait for it; if it does not answer in
+      // 3 minutes, say so and leave it for a human (`lab down`) rather than kill others' sessions.
+      if (await healthy(p, 180_000)) return { started: false, state: st };
+      throw new Error(
+        `lab qemu ${st.pid} runs but its command channel did not answer in 180 s; see ${p.console} (lab down to reset)`,
+      );
+    }
     log('no healthy lab running: starting one');
     await teardown(p);
     const n = loadNet();

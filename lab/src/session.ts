@@ -62,6 +62,16 @@ export async function startSession(
   const profile = o.profile ?? known?.profile ?? 'chap';
   const server = profile === 'radius' ? net.radiusServerIp : net.serverIp;
   const timeoutS = o.timeoutS ?? 60;
+  if (o.bind !== undefined && o.bind !== net.clientIp) {
+    if (!/^10\.77\.[12]\.\d{1,3}$/.test(o.bind))
+      throw new Error(`session bind "${o.bind}": use an address of 10.77.2.0/24 (or 10.77.1.2)`);
+    // The source must exist in the client netns (idempotent; routed back to it by the lab netns).
+    await execArgv(
+      paths.cmd,
+      ['ip', '-n', net.clientNetns, 'addr', 'replace', `${o.bind}/32`, 'dev', 'lo'],
+      30_000,
+    );
+  }
   const argv = ['lab-session', name, user, password, server, '--timeout', String(timeoutS)];
   if (o.noMppe) argv.push('--no-mppe');
   if (o.bind) argv.push('--bind', o.bind);

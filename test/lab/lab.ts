@@ -1,6 +1,6 @@
 /**
  * Test helper for the shared lab VM (see lab/README.md). `getLab(t)` returns the running lab (starting
- * it if nothing runs; stopping it at exit only if this process started it), or skips the test with an
+ * it if nothing runs, and leaving it running), or skips the test with an
  * explicit reason when the lab truly cannot start here (PPTPMON_NO_LAB=1, no qemu, not root).
  *
  * The lab is ONE instance shared by every test process: anything that changes its state (sessions,
@@ -96,7 +96,13 @@ export async function getLab(t?: TestContext): Promise<LabHandle | null> {
 
 async function open(): Promise<LabHandle> {
   const r = await up((s) => process.stderr.write(`[lab] ${s}\n`));
-  if (r.started) process.on('exit', () => stopSync());
+  // A lone test process that had to start the lab leaves it running for the other engineers' tests
+  // (stopping it at exit would pull it from under them on this shared machine); `npm test`
+  // (scripts/run-tests.mjs) starts it first and stops it at the end when it started it.
+  // PPTPMON_LAB_STOP_AT_EXIT=1 makes this process stop a lab it started when it exits.
+  if (r.started && process.env.PPTPMON_LAB_STOP_AT_EXIT === '1') process.on('exit', () => stopSync());
+  else if (r.started)
+    process.stderr.write('[lab] started the shared lab; it stays up (node --import tsx lab/cli.ts down)\n');
   const paths = labPaths();
   const net = loadNet();
   const logs = logFiles(paths);
