@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, duration, formatIssues } from '../config/index.js';
 import { expandKinds } from './select.js';
+import { isTimeZone } from './zone.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -118,6 +119,14 @@ const baselineRule = z
     /** Deviations smaller than this never alert (a flat history has a sigma near 0). */
     minDelta: z.number().min(0).default(5),
     severity: severity.default('warning'),
+    /** IANA zone whose wall-clock hours are compared (default UTC). */
+    timezone: z
+      .string()
+      .refine(isTimeZone, {
+        error: (iss) =>
+          `unknown time zone ${JSON.stringify(iss.input)} (use an IANA name like "Europe/Berlin")`,
+      })
+      .optional(),
   })
   .strict()
   .refine((r) => r.minDays <= r.days, { error: 'minDays cannot exceed days', path: ['minDays'] });

@@ -254,3 +254,30 @@ test('bad event time is counted, not evaluated', () => {
   assert.deepEqual(e.ingest(bad), []);
   assert.equal(e.stats.badTime, 1);
 });
+
+test('baseline in a time zone compares the same local hour across a DST change', () => {
+  // Days before 29 March 2026 (CET, UTC+1): 10 sessions at 08:00 local, 100 at 09:00 local.
+  const seed = (e: RuleEngine) => {
+    for (let d = 23; d <= 28; d++) {
+      const day = `2026-03-${String(d).padStart(2, '0')}`;
+      e.seedBaseline('base', 'vpn1', [
+        { hourStartMs: Date.parse(`${day}T07:00:00Z`), avg: 10 + (d % 2) },
+        { hourStartMs: Date.parse(`${day}T08:00:00Z`), avg: 100 + (d % 2) },
+      ]);
+    }
+  };
+  const open100 = (e: RuleEngine) => {
+    const at = Date.parse('2026-03-29T07:30:00Z') - T0; // 09:30 CEST on the DST day
+    return brief(openSessions(e, at, 100, 'x'));
+  };
+  const local = engine(`  - { name: base, type: baseline, direction: spike, sigma: 3, minDays: 5, timezone: Europe/Berlin }`);
+  seed(local);
+  assert.deepEqual(open100(local), [], '100 at 09:30 local is the usual for 09:00 local');
+  const utc = engine(`  - { name: base, type: baseline, direction: spike, sigma: 3, minDays: 5 }`);
+  seed(utc);
+  assert.deepEqual(open100(utc).at(-1), 'firing:warning:base', 'in UTC hours 07:00Z used to be 08:00 local');
+  assert.throws(
+    () => engine(`  - { name: b, type: baseline, timezone: Europe/Berlinn }`),
+    /rules\[0\]\.timezone: unknown time zone "Europe\/Berlinn"/,
+  );
+});

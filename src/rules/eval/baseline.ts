@@ -4,18 +4,18 @@
  * Minimum-data rule: fewer than `minDays` same-hour figures and it stays silent; deviations below
  * `minDelta` never alert (a flat history has a sigma near 0, and 3 sessions less is not an incident).
  * The current value is sampled once a minute on tick so the hourly figure is time-weighted.
- * Hours are UTC hours: the same hour-of-day comparison shifts by one hour across a DST change.
+ * Hours are wall-clock hours of the rule's `timezone` (default UTC, where the comparison shifts by
+ * an hour across a DST change of the users' zone).
  */
 import { GroupLevels } from '../levels.js';
 import type { RuleOf } from '../schema.js';
 import type { SessionChange } from '../sessions.js';
 import type { RuleTransition } from '../types.js';
+import { ZoneHours } from '../zone.js';
 import { BaseEvaluator, levelRule, type EvalContext } from './evaluator.js';
 
-const HOUR_MS = 3_600_000;
-
 interface HostHistory {
-  /** Absolute hour number (ms / 1h) -> sum and count of the samples taken in it. */
+  /** Local hour number (ZoneHours) -> sum and count of the samples taken in it. */
   hours: Map<number, { sum: number; count: number }>;
   lastSampleMinute: number;
 }
@@ -26,6 +26,7 @@ export class BaselineEvaluator extends BaseEvaluator {
   override readonly wantsSessions = true;
   private readonly levels: GroupLevels;
   private readonly history = new Map<string, HostHistory>();
+  private readonly zone: ZoneHours;
 
   constructor(
     private readonly spec: RuleOf<'baseline'>,
@@ -34,12 +35,13 @@ export class BaselineEvaluator extends BaseEvaluator {
     super();
     this.name = spec.name;
     this.levels = new GroupLevels(levelRule(spec), ctx.maxGroups);
+    this.zone = new ZoneHours(spec.timezone);
   }
 
   /** Seeds history from the store's hourly rollups (SampleQuery with stepMs 3600000). */
   seed(host: string, hourStartMs: number, avg: number): void {
     const h = this.hostHistory(host);
-    h.hours.set(Math.floor(hourStartMs / HOUR_MS), { sum: avg, count: 1 });
+    h.hours.set(this.zone.hourOf(hourStartMs), { sum: avg, count: 1 });
   }
 
   override onSession(change: SessionChange, nowMs: number, out: RuleTransition[]): void {
@@ -53,7 +55,7 @@ export class BaselineEvaluator extends BaseEvaluator {
       const h = this.hostHistory(host);
       if (h.lastSampleMinute !== minute) {
         h.lastSampleMinute = minute;
-        const hour = Math.floor(nowMs / HOUR_MS);
+        const hour = this.zone.hourOf(nowMs);
         const b = h.hours.get(hour) ?? { sum: 0, count: 0 };
         b.sum += active;
         b.count++;
@@ -69,7 +71,7 @@ export class BaselineEvaluator extends BaseEvaluator {
   expected(host: string, nowMs: number): { mean: number; sd: number; days: number } | undefined {
     const h = this.history.get(host);
     if (h === undefined) return undefined;
-    const hour = Math.floor(nowMs / HOUR_MS);
+    const hour = this.zone.hourOf(nowMs);
     const xs: number[] = [];
     for (let d = 1; d <= this.spec.days; d++) {
       const b = h.hours.get(hour - 24 * d);
