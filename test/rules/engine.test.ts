@@ -270,7 +270,9 @@ test('baseline in a time zone compares the same local hour across a DST change',
     const at = Date.parse('2026-03-29T07:30:00Z') - T0; // 09:30 CEST on the DST day
     return brief(openSessions(e, at, 100, 'x'));
   };
-  const local = engine(`  - { name: base, type: baseline, direction: spike, sigma: 3, minDays: 5, timezone: Europe/Berlin }`);
+  const local = engine(
+    `  - { name: base, type: baseline, direction: spike, sigma: 3, minDays: 5, timezone: Europe/Berlin }`,
+  );
   seed(local);
   assert.deepEqual(open100(local), [], '100 at 09:30 local is the usual for 09:00 local');
   const utc = engine(`  - { name: base, type: baseline, direction: spike, sigma: 3, minDays: 5 }`);
