@@ -16,7 +16,8 @@ import {
   type NotificationReason,
 } from './notification.js';
 import { DEFAULT_INHIBIT_RULES } from './defaults.js';
-import type { AlertPolicy, EscalationStep, InhibitRule } from './policy.js';
+import { Inhibitor } from './inhibit.js';
+import type { AlertPolicy, EscalationStep } from './policy.js';
 import { SilenceSet, type SilenceSpec } from './silences.js';
 
 export interface Alert {
@@ -66,7 +67,7 @@ export class AlertManager {
   private readonly alerts = new Map<string, Alert>();
   private readonly groups = new Map<string, Group>();
   private readonly acks = new Map<string, Ack>();
-  private readonly inhibit: readonly InhibitRule[];
+  private readonly inhibitor: Inhibitor;
   /** Called with every alert whose state changed (persistence). */
   onChange: (alert: Alert) => void = () => {};
   /** Called when an alert episode starts firing or resolves (the `alert.*` events). */
@@ -76,7 +77,10 @@ export class AlertManager {
     private readonly policy: AlertPolicy,
     private readonly notify: (n: Notification) => void,
   ) {
-    this.inhibit = [...(policy.inhibitDefaults ? DEFAULT_INHIBIT_RULES : []), ...policy.inhibit];
+    this.inhibitor = new Inhibitor([
+      ...(policy.inhibitDefaults ? DEFAULT_INHIBIT_RULES : []),
+      ...policy.inhibit,
+    ]);
     for (const s of policy.silences) {
       const spec: SilenceSpec = {
         id: s.id,
@@ -191,9 +195,9 @@ export class AlertManager {
       }
     }
     const members = new Map<string, Alert[]>();
-    const sources = this.sourcesByRule(firing);
+    const roots = this.inhibitor.roots(firing);
     for (const a of firing) {
-      const root = this.rootOf(a, sources);
+      const root = roots.get(a) ?? a;
       const was = a.explainedBy;
       a.explainedBy = root === a ? undefined : root.fingerprint;
       // No longer explained (its root resolved): give what else may explain it time to show up.
@@ -321,40 +325,6 @@ export class AlertManager {
       explains,
       ts: new Date(nowMs).toISOString(),
     });
-  }
-
-  /** Follows "explained by" up to the top root; a cycle stops at the alert itself. */
-  private rootOf(a: Alert, sources: readonly Alert[][]): Alert {
-    let cur = a;
-    const seen = new Set<string>([a.fingerprint]);
-    for (;;) {
-      const by = this.explainer(cur, sources);
-      if (by === undefined || seen.has(by.fingerprint)) return cur;
-      seen.add(by.fingerprint);
-      cur = by;
-    }
-  }
-
-  /**
-   * Per inhibition rule, the firing alerts that match its source: computed once per tick, so
-   * finding what explains each alert costs the (few) possible roots, not every firing alert.
-   */
-  private sourcesByRule(firing: readonly Alert[]): Alert[][] {
-    return this.inhibit.map((r) => firing.filter((a) => matchesAll(r.source, a.labels)));
-  }
-
-  private explainer(target: Alert, sources: readonly Alert[][]): Alert | undefined {
-    for (let i = 0; i < this.inhibit.length; i++) {
-      const r = this.inhibit[i];
-      const srcs = sources[i];
-      if (r === undefined || srcs === undefined || srcs.length === 0 || !matchesAll(r.target, target.labels))
-        continue;
-      for (const src of srcs) {
-        if (src === target) continue;
-        if (r.equal.every((l) => (src.labels[l] ?? '') === (target.labels[l] ?? ''))) return src;
-      }
-    }
-    return undefined;
   }
 
   private chainFor(labels: Readonly<Record<string, string>>): readonly EscalationStep[] {
