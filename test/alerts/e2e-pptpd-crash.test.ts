@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertManager, parseAlertPolicy, type Notification } from '../../src/alerts/index.js';
-import type { Event } from '../../src/events/index.js';
+import { makeEvent, type Event } from '../../src/events/index.js';
 import { LogPipeline } from '../../src/logs/index.js';
 import { LogReader } from '../../src/logs/read/index.js';
 import { RuleEngine, loadDefaultRules } from '../../src/rules/index.js';
@@ -157,6 +157,55 @@ test('pptpd crash during 30 sessions: exactly one grouped critical notification 
     assert.deepEqual(
       resolved.map((x) => x.groupKey),
       [n.groupKey],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with the process collector also reporting pptpd down and back up: still one notification', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-e2e-'));
+  try {
+    const file = join(dir, 'syslog');
+    writeFileSync(file, crashLog());
+    const logEvents = await replayEvents(file);
+    // What the process collector adds (src/collectors): pptpd gone 1 s after the kill, back with the restart.
+    const proc: Event[] = [
+      makeEvent('proc.down', {
+        ts: new Date(CRASH + 1000).toISOString(),
+        host: 'vpn1',
+        severity: 'critical',
+        attrs: { name: 'pptpd', pid: 124, signal: 'SIGKILL' },
+      }) as Event,
+      makeEvent('proc.up', {
+        ts: new Date(CRASH + 9000).toISOString(),
+        host: 'vpn1',
+        severity: 'info',
+        attrs: { name: 'pptpd', pid: 2191 },
+      }) as Event,
+    ];
+    const events = [...logEvents, ...proc].sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    const engine = new RuleEngine(loadDefaultRules());
+    const sent: Notification[] = [];
+    const alerts = new AlertManager(parseAlertPolicy({}), (n) => sent.push(n));
+    let now = 0;
+    for (const ev of events) {
+      now = Date.parse(ev.ts);
+      alerts.receive(engine.ingest(ev));
+      alerts.receive(engine.tick(now));
+      alerts.tick(now);
+    }
+    for (let t = now + 1000; t <= now + 15 * 60_000; t += 1000) {
+      alerts.receive(engine.tick(t));
+      alerts.tick(t);
+    }
+    const firing = sent.filter((n) => n.status === 'firing');
+    assert.equal(firing.length, 1, firing.map((n) => n.title).join(' | '));
+    assert.equal(firing[0]?.severity, 'critical');
+    assert.match(firing[0]?.root.rule ?? '', /^pptpd-/);
+    assert.ok(
+      alerts.list().some((a) => a.rule === 'pptpd-down' && a.status === 'resolved'),
+      'pptpd-down fired and resolved within the group wait: kept in the list, not paged separately',
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
