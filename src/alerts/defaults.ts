@@ -12,7 +12,7 @@ function rule(source: string[], target: string[], equal: string[] = ['host']): I
 }
 
 const PPTPD_EXPLAINS =
-  'session-drop|tcp-1723-down|login-probe-fail|probes-silent|sessions-anomaly|lcp-timeouts|connection-limit|pppd-crash';
+  'pppd-orphans|session-drop|tcp-1723-down|login-probe-fail|probes-silent|sessions-anomaly|lcp-timeouts|connection-limit|pppd-crash';
 
 export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
   // The host (or its agent) is gone: everything else on it follows from that.

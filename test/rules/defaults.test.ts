@@ -72,6 +72,10 @@ const SCENARIOS: Record<string, Scenario> = {
     severity: 'critical',
     steps: () => times(11, (i) => [end(i * 100, `s${i}`, 'ctrl_closed')]),
   },
+  'pppd-orphans': {
+    severity: 'critical',
+    steps: () => times(11, (i) => [ev('proc.orphan', i * 100, { name: 'pppd', pid: 3000 + i, ppid: 1 })]),
+  },
   'pptpd-restart-storm': {
     severity: 'critical',
     steps: () => times(5, (i) => [ev('pptp.server.start', i * MIN, {})]),
