@@ -106,3 +106,22 @@ test('slapd serves the LDAP user: the right password binds, a wrong one is refus
   assert.equal(await whoami(lab.ldap.userPassword), 0);
   assert.equal(await whoami('not-the-password'), 49); // LDAP_INVALID_CREDENTIALS
 });
+
+test('the agent can run inside the VM: host node binary and the project tree over 9p', async (t) => {
+  const lab = await getLab(t);
+  if (!lab) return;
+  const r = await lab.exec([
+    'node',
+    '-e',
+    'const fs=require("fs");console.log(process.version, JSON.parse(fs.readFileSync("/mnt/project/package.json","utf8")).name)',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `${process.version} pptpmon`);
+  // It sees pptpd's host: the processes and interfaces are the VM's own.
+  const ps = await lab.exec([
+    'node',
+    '-e',
+    'console.log(require("fs").readdirSync("/proc").filter(p=>/^\\d+$/.test(p)).some(p=>{try{return require("fs").readFileSync("/proc/"+p+"/comm","utf8").trim()==="pptpd"}catch{return false}}))',
+  ]);
+  assert.equal(ps.stdout.trim(), 'true', ps.stderr);
+});
