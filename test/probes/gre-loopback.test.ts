@@ -169,3 +169,20 @@ test('GRE garbage and GRE for another call: gre_invalid, reported not thrown', a
     sender.close();
   }
 });
+
+test('a raw GRE helper killed under us: later sends are dropped, nothing throws (no EPIPE crash)', async () => {
+  const sock = await RawGreSocket.open('127.0.0.1');
+  const exited = new Promise<string>((resolve) => (sock.onExit = resolve));
+  const pid = (sock as unknown as { child: { pid: number } }).child.pid;
+  process.kill(pid, 'SIGKILL'); // the helper we started, by its own PID
+  // Let it die before the event loop hears of it, so these writes hit a closed pipe (EPIPE).
+  const until = Date.now() + 150;
+  while (Date.now() < until) {
+    /* spin: no event loop turn, so no 'exit' event yet */
+  }
+  for (let i = 0; i < 50; i++) sock.send(Buffer.alloc(64));
+  assert.match(await exited, /SIGKILL/);
+  for (let i = 0; i < 5; i++) sock.send(Buffer.alloc(64));
+  await new Promise((r) => setTimeout(r, 100));
+  sock.close();
+});

@@ -134,6 +134,11 @@ export class RawGreSocket {
         sock.closed = true;
         sock.onExit(`exit ${signal ?? code}`);
       });
+      // A helper that died (killed, lab torn down) turns our next write into EPIPE: that must be a
+      // closed socket, not an unhandled 'error' event that takes the whole process down.
+      child.stdin.on('error', () => {
+        sock.closed = true;
+      });
       child.stdout.on('data', (c: Buffer) => sock.onData(c));
       child.stderr.resume();
     });
