@@ -60,8 +60,6 @@ async function main(): Promise<void> {
   const st = readState() ?? r.state;
   const lab = await getLab();
   if (!lab) throw new Error('lab did not come up');
-  const tcp: number[] = [];
-  for (let i = 0; i < 5; i++) tcp.push(await tcpConnectSeconds(lab.net.serverIp));
   const execRtt: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = Date.now();
@@ -77,6 +75,9 @@ async function main(): Promise<void> {
   );
 
   await lab.exclusive(async () => {
+    // Inside the lock: another engineer's fault test may have pptpd stopped outside it.
+    const tcp: number[] = [];
+    for (let i = 0; i < 5; i++) tcp.push(await tcpConnectSeconds(lab.net.serverIp));
     // 3. Session up (pppd updetach returns when IPCP is up), vs a bare TCP connect to 1723.
     const ups: number[] = [];
     for (let i = 0; i < 3; i++) {
