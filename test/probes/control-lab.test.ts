@@ -68,6 +68,9 @@ async function probe(name: string, c: ProbeContext) {
 test('healthy lab pptpd: tcp and control succeed; pptpd sees our StopCCRQ', async (t) => {
   const lab = await getLab(t);
   if (!lab) return;
+  // The lock only to be sure no other test has a fault (pptpd-stop...) switched on meanwhile.
+  const release = await lab.lock();
+  t.after(release);
   const server = lab.net.serverIp;
   const tcp = await probe('tcp', ctx(server));
   assert.equal(tcp.result.ok, true, String(tcp.result.detail));

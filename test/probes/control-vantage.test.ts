@@ -71,7 +71,7 @@ function probeFrom(ns: string, vantage: string, server: string): Promise<Vantage
         '--vantage',
         vantage,
         '--timeout',
-        '3000',
+        '5000',
         '--state-file',
         state,
       ],

@@ -44,6 +44,8 @@ async function probe(name: string, c: ProbeContext) {
 test('lab FreeRADIUS: Status-Server, PAP and MS-CHAPv2 accept; a wrong password is rejected', async (t) => {
   const lab = await getLab(t);
   if (!lab) return;
+  // Held so that no other test's fault (radius-stop...) is on while we expect a healthy server.
+  t.after(await lab.lock());
   const pw = lab.users.radalice.password;
   for (const method of ['status', 'pap', 'mschapv2'] as const) {
     const r = await probe('radius', radiusCtx(lab, method, pw));
@@ -72,6 +74,8 @@ test('lab FreeRADIUS stopped: the radius probe fails at auth (refused or timeout
 test('lab slapd: the LDAP-backed user binds and is found', async (t) => {
   const lab = await getLab(t);
   if (!lab) return;
+  // Held so that no other test's fault (radius-stop...) is on while we expect a healthy server.
+  t.after(await lab.lock());
   const r = await probe(
     'ldap',
     ctx(lab, {
