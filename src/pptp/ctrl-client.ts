@@ -38,7 +38,7 @@ import {
   type Sccrq,
   type StopCcrp,
 } from './control.js';
-import { PptpControlError, connectError } from './control/errors.js';
+import { PptpControlError, connectError, type CtrlStep } from './control/errors.js';
 
 export { PptpControlError, type CtrlErrorCode, type CtrlStep } from './control/errors.js';
 
