@@ -157,3 +157,31 @@ test('a crash between delivery and commit repeats lines with the same ids (dedup
     delivered.map((l) => [l.id, l.text]),
   );
 });
+
+test('stopped right after a rotation (nothing read from the new file), then copytruncate: the copy is read', (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'syslog');
+  const ckPath = join(dir, 'ck.json');
+  writeFileSync(path, '');
+  const a = new FollowerSet({ paths: [path], checkpointPath: ckPath });
+  a.poll();
+  appendFileSync(path, lines(0, 3));
+  a.poll();
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, '');
+  a.poll(); // switched to the new, empty generation
+  a.commit();
+  a.close();
+  // While stopped: the new generation gets lines, then is copytruncated (its content now only in a copy).
+  appendFileSync(path, lines(3, 6));
+  writeFileSync(`${path}.2.gz`, gzipSync(readFileSync(`${path}.1`)));
+  unlinkSync(`${path}.1`);
+  copyFileSync(path, `${path}.1`);
+  truncateSync(path, 0);
+  appendFileSync(path, lines(6, 8));
+  const b = new FollowerSet({ paths: [path], checkpointPath: ckPath });
+  assert.deepEqual(
+    b.poll().lines.map((l) => l.text),
+    ['line 3', 'line 4', 'line 5', 'line 6', 'line 7'],
+  );
+});
