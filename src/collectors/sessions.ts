@@ -43,6 +43,17 @@ export interface SessionsOptions {
   skipAddresses?: boolean;
 }
 
+const LOOKUP_TRIES = 3;
+
+interface LinkMeta {
+  tries: number;
+  pid?: number;
+  start?: string;
+  ipparam?: string;
+  localIp?: string;
+  remoteIp?: string;
+}
+
 export interface SessionsCollector extends Collector {
   live(): LiveSession[];
 }
@@ -84,6 +95,7 @@ export function createSessionsCollector(
   const pattern = opts.ifacePattern ?? /^ppp\d+$/;
   let prev = new Map<string, { at: number; c: IfaceCounters }>();
   let current: LiveSession[] = [];
+  const meta = new Map<string, LinkMeta>();
 
   return {
     name: 'sessions',
@@ -92,8 +104,17 @@ export function createSessionsCollector(
     async collect(): Promise<Event[]> {
       const now = ctx.now().getTime();
       const counters = readNetDev(ctx.procRoot);
+      // A ppp link's addresses and pppd pid do not change during its life: look them up only when a
+      // link is new (or its addresses were not there yet), so an idle pass over 10,000 links is one
+      // read of /proc/net/dev and no `ip` run, no 10,000 pid-file reads.
+      let needAddrs = false;
+      for (const iface of counters.keys()) {
+        if (!pattern.test(iface)) continue;
+        const m = meta.get(iface);
+        if (!m || (m.localIp === undefined && m.tries < LOOKUP_TRIES)) needAddrs = true;
+      }
       let addrs = new Map<string, { localIp?: string; remoteIp?: string }>();
-      if (!opts.skipAddresses) {
+      if (needAddrs && !opts.skipAddresses) {
         try {
           addrs = parseIpAddrJson(await ctx.run('ip', ['-j', '-4', 'addr', 'show']));
         } catch {
@@ -106,16 +127,32 @@ export function createSessionsCollector(
       for (const [iface, c] of counters) {
         if (!pattern.test(iface)) continue;
         next.set(iface, { at: now, c });
-        const pidFile = join(ctx.runRoot, `${iface}.pid`);
-        const pidText = readText(pidFile)?.trim();
-        const pid = pidText && /^\d+$/.test(pidText) ? Number(pidText) : undefined;
-        let start: string | undefined;
-        try {
-          start = statSync(pidFile).mtime.toISOString();
-        } catch {
-          start = undefined;
+        let m = meta.get(iface);
+        // pppd writes its pid file and IPCP sets the addresses a moment after the link appears:
+        // look again for a few passes, then stop (a link without either is not re-read forever).
+        if (!m || ((m.pid === undefined || m.localIp === undefined) && m.tries < LOOKUP_TRIES)) {
+          const pidFile = join(ctx.runRoot, `${iface}.pid`);
+          const pidText = readText(pidFile)?.trim();
+          const pid = pidText && /^\d+$/.test(pidText) ? Number(pidText) : undefined;
+          let start: string | undefined;
+          try {
+            start = statSync(pidFile).mtime.toISOString();
+          } catch {
+            start = undefined;
+          }
+          const cmd = pid === undefined ? undefined : readText(join(ctx.procRoot, String(pid), 'cmdline'));
+          const a = addrs.get(iface);
+          m = {
+            pid,
+            start,
+            ipparam: cmd ? ipparamOf(cmd) : undefined,
+            localIp: a?.localIp ?? m?.localIp,
+            remoteIp: a?.remoteIp ?? m?.remoteIp,
+            tries: (m?.tries ?? 0) + 1,
+          };
+          meta.set(iface, m);
         }
-        const cmd = pid === undefined ? undefined : readText(join(ctx.procRoot, String(pid), 'cmdline'));
+        const { pid, start } = m;
         const fromLog = opts.lookup?.(iface, pid);
         const p = prev.get(iface);
         const dt = p ? (now - p.at) / 1000 : 0;
@@ -125,9 +162,10 @@ export function createSessionsCollector(
           iface,
           pid,
           ...c,
-          ...addrs.get(iface),
+          localIp: m.localIp,
+          remoteIp: m.remoteIp,
           user: fromLog?.user,
-          peer: fromLog?.peer ?? (cmd ? ipparamOf(cmd) : undefined),
+          peer: fromLog?.peer ?? m.ipparam,
           session: fromLog?.session,
           start: fromLog?.start ?? start,
           rxBps: rate(c.rxBytes, p?.c.rxBytes),
@@ -170,6 +208,7 @@ export function createSessionsCollector(
       }
       prev = next;
       current = live;
+      for (const iface of meta.keys()) if (!next.has(iface)) meta.delete(iface); // link gone: forget it
       return out;
     },
   };

@@ -1,0 +1,237 @@
+/**
+ * Agent benchmark (issue 5). Figures, each beside a baseline measured in the same run:
+ *  1. RSS and CPU of `pptpmon agent` (the esbuild bundle, as deployed) with 10,000 ppp-named
+ *     point-to-point interfaces (persistent tun devices: this host kernel has no dummy module) in a
+ *     network namespace this bench creates and deletes, while a writer appends 5,000 lines/s of real
+ *     pptpd/pppd syslog (lab capture) for a burst, then idles. Baseline: an idle `node` process.
+ *     Targets: RSS <= 80 MB, CPU < 5% of a core while idle.
+ *  2. Crash-to-event latency of the processes collector for a SIGKILLed `pptpd` (p50/p95/max over
+ *     20 kills). Target p95 <= 1 s. Baseline: the collector's poll period.
+ *  3. Follower throughput (FileFollower reading a 300k-line file) vs `tail -n +1 -F FILE | wc -l`.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSync } from 'esbuild';
+import { FileFollower } from '../../src/logs/follow/file.js';
+import { createProcessesCollector } from '../../src/collectors/processes.js';
+import { defaultContext } from '../../src/collectors/types.js';
+
+const NS = `pptpmon-bench-${process.pid}`;
+const IFACES = Number(process.env.BENCH_IFACES ?? 10_000);
+const RATE = 5000;
+const BURST_S = 10;
+const IDLE_S = 20;
+const dir = mkdtempSync(join(tmpdir(), 'pptpmon-agent-bench-'));
+const kids: ChildProcess[] = [];
+const CLK_TCK = 100;
+
+function procCpuSeconds(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+const fmt = (x: number, d = 1): string => x.toFixed(d);
+
+async function cpuOver(pid: number, seconds: number): Promise<number> {
+  const c0 = procCpuSeconds(pid);
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  return ((procCpuSeconds(pid) - c0) / ((Date.now() - t0) / 1000)) * 100;
+}
+
+let cleaned = false;
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  for (const k of kids) k.kill('SIGKILL');
+  try {
+    execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+
+async function agentFigures(): Promise<void> {
+  execFileSync('ip', ['netns', 'add', NS]);
+  execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+  let batch = '';
+  for (let i = 0; i < IFACES; i++) batch += `tuntap add dev ppp${i} mode tun\n`;
+  for (let i = 0; i < IFACES; i++) batch += `link set ppp${i} up\n`;
+  writeFileSync(join(dir, 'ifaces.batch'), batch);
+  const tIf = Date.now();
+  execFileSync('ip', ['-n', NS, '-b', join(dir, 'ifaces.batch')]);
+  console.log(`created ${IFACES} ppp-named interfaces in ${NS} in ${Date.now() - tIf} ms`);
+
+  buildSync({
+    entryPoints: [new URL('../../src/cli/main.ts', import.meta.url).pathname],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(dir, 'pptpmon.mjs'),
+    external: ['better-sqlite3', 'pg', 'pg-native'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  symlinkSync(new URL('../../node_modules', import.meta.url).pathname, join(dir, 'node_modules'));
+  const log = join(dir, 'syslog');
+  writeFileSync(log, '');
+  writeFileSync(join(dir, 'token'), 'bench-token-0123456789abcdef\n');
+  writeFileSync(
+    join(dir, 'server.yaml'),
+    JSON.stringify({
+      server: { listen: '127.0.0.1:19723', tokenFile: join(dir, 'token') },
+      store: { path: join(dir, 's.db') },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'agent.yaml'),
+    JSON.stringify({
+      host: 'bench',
+      logs: { files: [log] },
+      agent: {
+        serverUrl: 'http://127.0.0.1:19723',
+        tokenFile: join(dir, 'token'),
+        stateDir: join(dir, 'state'),
+        metricsListen: '127.0.0.1:19724',
+        collectors: {
+          sessions: { interval: '10s' },
+          system: { interval: '30s' },
+          netstat: { interval: '15s' },
+          'config-drift': { interval: '30s' },
+        },
+      },
+    }),
+  );
+  const inNs = (args: string[]): ChildProcess => {
+    const c = spawn('ip', ['netns', 'exec', NS, process.execPath, join(dir, 'pptpmon.mjs'), ...args], {
+      stdio: 'ignore',
+    });
+    kids.push(c);
+    return c;
+  };
+  inNs(['server', '-c', join(dir, 'server.yaml')]);
+  await sleep(1500);
+  inNs(['agent', '-c', join(dir, 'agent.yaml')]);
+  const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  kids.push(baseline);
+  await sleep(8000);
+  // `ip netns exec` forks node: find the agent's own pid.
+  const agentPid = Number(
+    execFileSync('pgrep', ['-n', '-f', `${join(dir, 'pptpmon.mjs')} agent`], { encoding: 'utf8' }).trim(),
+  );
+
+  const lines = readFileSync('/work/shared/design/lab-captures/syslog', 'utf8').split('\n').filter(Boolean);
+  const settleCpu = await cpuOver(agentPid, 10); // includes a 10,000-interface sessions pass
+  const writer = (async () => {
+    const t0 = Date.now();
+    let n = 0;
+    while (Date.now() - t0 < BURST_S * 1000) {
+      const due = Math.floor(((Date.now() - t0) * RATE) / 1000);
+      let chunk = '';
+      for (; n < due; n++) chunk += `${lines[n % lines.length]}\n`;
+      if (chunk) appendFileSync(log, chunk);
+      await sleep(20);
+    }
+    return n;
+  })();
+  const burstCpu = await cpuOver(agentPid, BURST_S);
+  const written = await writer;
+  const idleCpu = await cpuOver(agentPid, IDLE_S);
+  const baseCpu = await cpuOver(baseline.pid!, 5);
+  const rss = rssMb(agentPid);
+  const hwm = rssMb(agentPid, 'VmHWM');
+  const baseRss = rssMb(baseline.pid!);
+  console.log(
+    `agent with ${IFACES} ppp interfaces, writer ${RATE} lines/s for ${BURST_S}s (${written} lines):`,
+  );
+  console.log(
+    `  RSS now ${fmt(rss)} MB, peak ${fmt(hwm)} MB   (target <= 80)   baseline idle node ${fmt(baseRss)} MB   ratio ${fmt(rss / baseRss, 2)}x`,
+  );
+  console.log(
+    `  CPU settle ${fmt(settleCpu)}%  burst ${fmt(burstCpu)}%  idle ${fmt(idleCpu)}% of a core (target idle < 5)   baseline idle node ${fmt(baseCpu, 2)}%`,
+  );
+}
+
+async function crashLatency(): Promise<void> {
+  copyFileSync('/bin/bash', join(dir, 'pptpd'));
+  const c = createProcessesCollector(defaultContext({ stateDir: dir }), { scanMs: 250 });
+  await c.collect();
+  const lat: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const p = spawn(join(dir, 'pptpd'), ['-c', 'sleep 30; :'], { stdio: 'ignore' });
+    kids.push(p);
+    await sleep(300);
+    await c.collect();
+    const killed = Date.now();
+    p.kill('SIGKILL');
+    // The agent's loop: collect, then wait the interval (timer), as Agent.start does.
+    for (;;) {
+      const evs = await c.collect();
+      if (evs.some((e) => e.kind === 'proc.down' && e.attrs.pid === p.pid)) break;
+      await sleep(c.intervalMs);
+    }
+    lat.push(Date.now() - killed);
+  }
+  lat.sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+  console.log(
+    `pptpd SIGKILL -> proc.down: p50 ${q(0.5)} ms  p95 ${q(0.95)} ms  max ${lat[lat.length - 1]} ms (target p95 <= 1000)   baseline poll period ${c.intervalMs} ms   p95/period ${fmt(q(0.95) / c.intervalMs, 2)}x`,
+  );
+}
+
+async function followerThroughput(): Promise<void> {
+  const N = 300_000;
+  const src = readFileSync('/work/shared/design/lab-captures/syslog', 'utf8').split('\n').filter(Boolean);
+  const file = join(dir, 'big.log');
+  let text = '';
+  for (let i = 0; i < N; i++) text += `${src[i % src.length]}\n`;
+  writeFileSync(file, text);
+  const t0 = process.hrtime.bigint();
+  const f = new FileFollower({ path: file, startAtEnd: false });
+  let got = 0;
+  while (got < N) got += f.poll().lines.length;
+  const followMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  f.close();
+  const t1 = process.hrtime.bigint();
+  const tail = spawn('tail', ['-n', '+1', '-F', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  kids.push(tail);
+  let nl = 0;
+  await new Promise<void>((resolve) => {
+    tail.stdout!.on('data', (d: Buffer) => {
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) nl++;
+      if (nl >= N) resolve();
+    });
+  });
+  const tailMs = Number(process.hrtime.bigint() - t1) / 1e6;
+  tail.kill('SIGKILL');
+  console.log(
+    `follower: ${N} lines in ${fmt(followMs, 0)} ms = ${fmt(N / followMs, 0)}k lines/s (ids, hashes, checkpoints)   baseline tail -F | count: ${fmt(tailMs, 0)} ms = ${fmt(N / tailMs, 0)}k lines/s   ratio ${fmt(tailMs / followMs, 2)}x of tail's speed`,
+  );
+}
+
+await followerThroughput();
+await crashLatency();
+await agentFigures();
+cleanup();
+process.exit(0);
