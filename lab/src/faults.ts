@@ -7,7 +7,7 @@
 import { LOAD_USER_COUNT, LOAD_USER_PASSWORD, type LabNet, type LabPaths } from './config.js';
 import { execArgv } from './channel.js';
 import { run } from './proc.js';
-import { sessionName, startSession, stopSession, type SessionResult } from './session.js';
+import { sessionName, startSession, type SessionResult } from './session.js';
 
 export const FAULTS = [
   'gre-drop',
@@ -196,8 +196,14 @@ export async function applyFault(
       return mk(
         `${up.length}/${count} sessions up`,
         async () => {
-          for (let i = 0; i < up.length; i += 8)
-            await Promise.all(up.slice(i, i + 8).map((s) => stopSession(paths, s.name)));
+          // One round trip, stops in parallel inside the VM (60 separate execs time out under load).
+          const script = 'for n; do lab-session-stop "$n" & done; wait';
+          const r = await execArgv(
+            paths.cmd,
+            ['bash', '-c', script, 'lab-stop', ...up.map((s) => s.name)],
+            300_000,
+          );
+          if (r.code !== 0) throw new Error(`stopping sessions failed: ${r.stderr.trim()}`);
         },
         sessions,
       );

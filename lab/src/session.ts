@@ -99,5 +99,5 @@ export async function startSession(
 /** Hangs up a client session (SIGTERM to its pppd) and waits for pppd to exit. */
 export async function stopSession(paths: LabPaths, name: string): Promise<void> {
   if (!NAME_RE.test(name)) throw new Error(`session name "${name}" invalid`);
-  await execArgv(paths.cmd, ['lab-session-stop', name], 30_000);
+  await execArgv(paths.cmd, ['lab-session-stop', name], 120_000);
 }
