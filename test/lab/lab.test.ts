@@ -125,3 +125,31 @@ test('the agent can run inside the VM: host node binary and the project tree ove
   ]);
   assert.equal(ps.stdout.trim(), 'true', ps.stderr);
 });
+
+test('up reuses the running lab, and a host-netns capture sees the real client GRE', async (t) => {
+  const lab = await getLab(t);
+  if (!lab) return;
+  const { up } = await import('../../lab/src/lab.js');
+  const again = await up();
+  assert.equal(again.started, false);
+  await lab.exclusive(async () => {
+    const cap = await lab.capture(`lab-test-${process.pid}`);
+    let s;
+    try {
+      s = await lab.session({ user: 'alice' });
+      assert.equal(s.ok, true, s.output);
+    } finally {
+      await s?.stop();
+      await cap.stop();
+    }
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync('tcpdump', ['-n', '-r', cap.file, 'ip proto 47'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    assert.match(out, /10\.77\.1\.2 > 10\.77\.0\.2: GREv1, call \d+/);
+    assert.match(out, /10\.77\.0\.2 > 10\.77\.1\.2: GREv1/);
+    const { rmSync } = await import('node:fs');
+    rmSync(cap.file, { force: true });
+  });
+});

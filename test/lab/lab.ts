@@ -23,6 +23,7 @@ import {
 import { execArgv, execScript, type ExecResult } from '../../lab/src/channel.js';
 import { applyFault, type FaultName, type FaultResult } from '../../lab/src/faults.js';
 import { up } from '../../lab/src/lab.js';
+import { startCapture, type Capture } from '../../lab/src/capture.js';
 import { acquireFlock, sleep } from '../../lab/src/proc.js';
 import {
   sessionName,
@@ -32,7 +33,7 @@ import {
   type SessionResult,
 } from '../../lab/src/session.js';
 
-export type { FaultName, FaultResult, SessionOptions, SessionResult, LabNet };
+export type { Capture, FaultName, FaultResult, SessionOptions, SessionResult, LabNet };
 
 export type LogName = keyof ReturnType<typeof logFiles>;
 /** Byte offsets of every lab log at one moment: read "what happened since" with logSince(). */
@@ -61,6 +62,11 @@ export interface LabHandle {
   session(opts?: SessionOptions & { name?: string }): Promise<Session>;
   /** A fault switch (needs the lock); call undo() (also on failure: use try/finally). */
   fault(name: FaultName, args?: readonly string[]): Promise<FaultResult>;
+  /**
+   * tcpdump in the lab netns (default interface: the client tap, which the real client's PPTP + GRE
+   * cross) writing /run/pptpmon-lab/captures/<name>.pcap; stop() it (teardown also stops it by PID).
+   */
+  capture(name: string, iface?: string, filter?: string[]): Promise<Capture>;
   logMark(): LogMark;
   logSince(mark: LogMark, log: LogName): string;
   /** Waits until `re` matches the log text written after `mark`; returns that text. Throws on timeout. */
@@ -150,6 +156,7 @@ async function open(): Promise<LabHandle> {
       requireLock(`fault ${name}`);
       return applyFault(net, paths, name, args);
     },
+    capture: (name, iface, filter) => startCapture(net, paths, name, iface, filter),
     logMark() {
       const m = {} as LogMark;
       for (const k of Object.keys(logs) as LogName[]) m[k] = existsSync(logs[k]) ? statSync(logs[k]).size : 0;
