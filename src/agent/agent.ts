@@ -75,6 +75,17 @@ export class Agent {
     return events;
   }
 
+  /**
+   * Events produced outside the loops (scheduled probes): into the same ordered, durable stream, then
+   * onEvents like the rest.
+   */
+  async publish(events: Event[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.write(events.map((e) => ({ e })));
+    this.counts.events += events.length;
+    this.opts.onEvents?.(events);
+  }
+
   start(): void {
     this.running = true;
     this.opts.journal?.start();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { buildAgent } from '../agent/build.js';
+import { startProbes } from '../agent/probes.js';
 import { openSpool, spoolSink } from '../agent/sinks.js';
 import { Shipper } from '../agent/ship.js';
 import { buildServer } from '../server/app.js';
@@ -45,13 +46,14 @@ export const agentCommand: CliCommand = {
           const app = buildServer({ token, metrics, liveSessions: () => built.sessions?.live() ?? [] });
           await app.listen(parseListen(a.metricsListen));
           built.agent.start();
+          const probes = await startProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           const shipping = shipper.run();
           note(`following ${built.followedPaths.length} log paths, shipping to ${a.serverUrl}`);
           await new Promise<void>((resolve) => {
             const stop = (): void => {
               shipper.stop();
-              void built.agent
-                .stop()
+              void (probes?.stop() ?? Promise.resolve())
+                .then(() => built.agent.stop())
                 .then(() => shipping)
                 .then(() => app.close())
                 .then(() => spool.close())

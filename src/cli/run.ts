@@ -10,6 +10,8 @@ import { openStore } from '../store/index.js';
 import { buildAgent } from '../agent/build.js';
 import { storeSink } from '../agent/sinks.js';
 import { buildServer } from '../server/app.js';
+import { startMonitor } from '../server/monitor.js';
+import { startProbes } from '../agent/probes.js';
 import { Metrics } from '../server/metrics.js';
 import { generateToken, parseListen, readToken } from '../server/token.js';
 import type { CliCommand } from './index.js';
@@ -26,10 +28,12 @@ export const runCommand: CliCommand = {
           const store = await openStore(cfg.store);
           const metrics = new Metrics();
           const note = (n: string): void => void process.stderr.write(`pptpmon run: ${n}\n`);
+          const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
           const built = buildAgent(cfg, storeSink(store), {
             onEvents: (e) => {
               metrics.observe(e);
               metrics.setSessionsActive(built.sessions?.live().length ?? 0);
+              monitor.ingest(e);
             },
             onNote: note,
           });
@@ -51,18 +55,21 @@ export const runCommand: CliCommand = {
               metrics.setSessionsActive(live.length);
               return live;
             },
+            alerts: { alerting: monitor.alerting, store },
             ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
           });
           await app.listen(parseListen(cfg.server.listen));
           built.agent.start();
+          const probes = await startProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           process.stdout.write(
             `pptpmon run: following ${built.followedPaths.join(', ')}; serving ${cfg.server.listen}\n`,
           );
           await new Promise<void>((resolve) => {
             const stop = (): void =>
-              void built.agent
-                .stop()
+              void (probes?.stop() ?? Promise.resolve())
+                .then(() => built.agent.stop())
                 .then(() => app.close())
+                .then(() => monitor.stop())
                 .then(() => store.close())
                 .then(resolve);
             process.once('SIGINT', stop);

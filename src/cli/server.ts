@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { openStore } from '../store/index.js';
 import { buildServer } from '../server/app.js';
+import { startMonitor } from '../server/monitor.js';
 import { Metrics } from '../server/metrics.js';
 import { generateToken, parseListen, readToken } from '../server/token.js';
 import type { CliCommand } from './index.js';
@@ -27,10 +28,14 @@ export const serverCommand: CliCommand = {
             );
           }
           const tls = cfg.server.tls;
+          const metrics = new Metrics();
+          const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
           const app = buildServer({
             token,
             target: store,
-            metrics: new Metrics(),
+            metrics,
+            onEvents: (e) => monitor.ingest(e),
+            alerts: { alerting: monitor.alerting, store },
             ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
           });
           await app.listen(parseListen(cfg.server.listen));
@@ -39,6 +44,7 @@ export const serverCommand: CliCommand = {
             const stop = (): void =>
               void app
                 .close()
+                .then(() => monitor.stop())
                 .then(() => store.close())
                 .then(resolve);
             process.once('SIGINT', stop);

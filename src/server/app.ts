@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { EVENT_KINDS, type Event } from '../events/index.js';
 import type { Session } from '../logs/session.js';
 import type { Metrics } from './metrics.js';
+import { registerAlertRoutes, type AlertsApiOptions } from './alerts-api.js';
 
 const isoTs = z
   .string()
@@ -70,6 +71,8 @@ export interface ServerOptions {
   https?: { key: Buffer; cert: Buffer };
   /** Called with stored events (the rules engine's bus in `run`/`server`). */
   onEvents?: (events: Event[]) => void;
+  /** Alerting with its store: /api/v1/alerts and /api/v1/silences (alerts-api.ts). */
+  alerts?: AlertsApiOptions;
 }
 
 export function tokenMatches(header: string | undefined, token: string): boolean {
@@ -106,6 +109,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get('/api/v1/sessions', { preHandler: requireToken }, async () => ({
     sessions: opts.liveSessions?.() ?? [],
   }));
+
+  if (opts.alerts) registerAlertRoutes(app, opts.alerts, requireToken);
 
   const target = opts.target;
   if (!target) return app;
