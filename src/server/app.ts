@@ -2,7 +2,8 @@
  * The receiving HTTP API (fastify): agents POST batches to /api/v1/ingest with a bearer token; bodies
  * are validated with zod event by event, so one bad event is rejected by name (`events[3].ts: ...`)
  * while the rest of the batch is stored — an agent must never retry a poison batch forever. Also
- * /metrics (Prometheus), /api/v1/sessions (live sessions) and /healthz. The dashboard is a later issue.
+ * /metrics (Prometheus), /api/v1/sessions (live sessions), the alerts API and /healthz; the token guards
+ * everything but /healthz. The dashboard is a later issue.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -101,7 +102,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/metrics', async (_req, reply) => {
+  // The token guards /metrics too: its labels name hosts and rules (Prometheus: `authorization:` in the scrape config).
+  app.get('/metrics', { preHandler: requireToken }, async (_req, reply) => {
     if (!opts.metrics) return reply.code(404).send('no metrics');
     return reply.type(opts.metrics.contentType).send(await opts.metrics.text());
   });

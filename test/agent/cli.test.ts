@@ -83,7 +83,9 @@ test('pptpmon run: log lines become stored events, /metrics and the token-protec
   await sleep(500); // the follower has joined the (empty) file
   appendFileSync(log, captureText());
   const metrics = await until(async () => {
-    const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
     return /pptpmon_events_total\{kind="ppp.end"\} [1-9]/.test(m) ? m : undefined;
   }, 15_000);
   assert.ok(metrics, 'ppp.end from the capture counted on /metrics');
@@ -150,7 +152,11 @@ test('pptpmon agent -> pptpmon server: events arrive with the token; a wrong tok
   await sleep(500);
   appendFileSync(log, captureText());
   const got = await until(async () => {
-    const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: 'Bearer agent-token-0123456789abcdef' },
+      })
+    ).text();
     return /pptpmon_events_total\{kind="ppp.end"\} [1-9]/.test(m) ? m : undefined;
   }, 20_000);
   assert.ok(got, `server never received ppp.end; agent said: ${ao.join('')}`);

@@ -162,6 +162,9 @@ test('server: token required; a bad event is rejected by name while the rest of 
   assert.equal(out.accepted, 1);
   assert.match(out.rejected[0]?.error ?? '', /^events\[1\]\.ts: expected an ISO 8601 time/);
   assert.equal(await store.countEvents({ host: 'vpn1' }), 1);
-  const metrics = await fetch(`${srv.url}/metrics`).then((r) => r.text());
+  const metrics = await fetch(`${srv.url}/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  }).then((r) => r.text());
+  assert.equal((await fetch(`${srv.url}/metrics`)).status, 401, '/metrics needs the token');
   assert.match(metrics, /pptpmon_events_total\{kind="sys.sample"\} 1/);
 });

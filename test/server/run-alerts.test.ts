@@ -171,6 +171,9 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
 
   // Token: everything under /api/v1 needs it.
   for (const [path, method] of [
+    ['/metrics', 'GET'],
+    ['/api/v1/sessions', 'GET'],
+    ['/api/v1/ingest', 'POST'],
     ['/api/v1/alerts', 'GET'],
     ['/api/v1/silences', 'GET'],
     ['/api/v1/silences', 'POST'],
