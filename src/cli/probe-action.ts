@@ -19,6 +19,8 @@ import {
 } from '../probes/index.js';
 import { nagiosReport, parseThreshold, unknownLine, type Threshold } from '../probes/nagios.js';
 import { jsonReport, textReport } from '../probes/report.js';
+import type { Event } from '../events/index.js';
+import type { PushResult } from '../agent/push.js';
 
 export interface ProbeFlags {
   check?: string;
@@ -43,6 +45,9 @@ export interface ProbeFlags {
   timeout?: string;
   stateFile?: string;
   opt: string[];
+  push?: string;
+  tokenFile?: string;
+  caFile?: string;
 }
 
 class UsageError extends Error {}
@@ -159,6 +164,27 @@ async function buildContext(host: string, f: ProbeFlags, checks: readonly string
   return ctx;
 }
 
+async function pushSetup(f: ProbeFlags): Promise<(host: string, events: Event[]) => Promise<PushResult>> {
+  if (!f.tokenFile) throw new UsageError('--push needs --token-file FILE');
+  const { pushEvents, readPushToken, PushError } = await import('../agent/push.js');
+  let token: string;
+  try {
+    token = readPushToken(f.tokenFile);
+  } catch (err) {
+    if (err instanceof PushError) throw new UsageError(err.message);
+    throw err;
+  }
+  const ca = f.caFile
+    ? await readFile(f.caFile).catch(() => {
+        throw new UsageError(`--ca-file ${f.caFile}: cannot read`);
+      })
+    : undefined;
+  const url = f.push ?? '';
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new UsageError(`--push: expected an http(s) URL, got ${JSON.stringify(url)}`);
+  return (host, events) => pushEvents(url, token, host, events, ca ? { ca } : {});
+}
+
 export async function probeAction(
   host: string,
   f: ProbeFlags,
@@ -176,15 +202,31 @@ export async function probeAction(
     const warn = threshold(f.warning, '-w');
     const crit = threshold(f.critical, '-c');
     const ctx = await buildContext(host, f, checks);
+    // The token is read before probing: a typo must not cost a probe run.
+    const push = f.push !== undefined ? await pushSetup(f) : undefined;
     const run = await runProbes(checks, ctx);
+    let pushFailed = false;
+    if (push) {
+      try {
+        const r = await push(ctx.host, run.events);
+        if (r.rejected.length > 0)
+          process.stderr.write(
+            `pptpmon probe: server rejected ${r.rejected.map((x) => x.error).join('; ')}\n`,
+          );
+      } catch (err) {
+        // The report is still printed; the exit says the push failed (3 = UNKNOWN for Nagios).
+        process.stderr.write(`pptpmon probe: ${(err as Error).message}\n`);
+        pushFailed = true;
+      }
+    }
     const report = { target: host, vantage: ctx.vantage, ...run };
     if (f.nagios) {
       const n = nagiosReport(host, run.checks, warn, crit);
       out(n.line);
-      setExit(n.state);
+      setExit(pushFailed ? 3 : n.state);
     } else {
       out(f.json ? jsonReport(report) : textReport(report));
-      setExit(run.ok ? 0 : 1);
+      setExit(pushFailed ? 2 : run.ok ? 0 : 1);
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

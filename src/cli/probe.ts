@@ -57,6 +57,9 @@ export const probeCommand: CliCommand = {
         'where the last control fingerprint is kept (a path that is not a regular file keeps none)',
       )
       .option('--opt <key=value>', 'probe-specific setting (repeatable)', collect, [])
+      .option('--push <url>', "send the probe events to a pptpmon server's ingest (multi-vantage rules)")
+      .option('--token-file <file>', 'bearer token for --push (the server.tokenFile of that server)')
+      .option('--ca-file <file>', 'CA certificate for an https --push URL with a private CA')
       .action(async (host: string, flags: ProbeFlags) => {
         const { probeAction } = await import('./probe-action.js');
         await probeAction(host, flags, setExit);
