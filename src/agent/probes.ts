@@ -6,16 +6,19 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Event } from '../events/index.js';
-import { ProbeScheduler } from '../probes/schedule.js';
-import { FileStateStore } from '../probes/state.js';
+import type { ProbeScheduler } from '../probes/schedule.js';
 
-export async function startProbes(
+/** Resolves targets and secrets (errors name the config path); the caller starts it once all is up. */
+export async function prepareProbes(
   cfg: Config,
   host: string,
   publish: (events: Event[]) => Promise<void>,
   onNote: (n: string) => void,
 ): Promise<ProbeScheduler | undefined> {
   if (cfg.probes.targets.length === 0) return undefined;
+  // Loaded only when probes are configured (the probe modules cost start-up time; cli/probe.ts).
+  const { ProbeScheduler } = await import('../probes/schedule.js');
+  const { FileStateStore } = await import('../probes/state.js');
   const scheduler = await ProbeScheduler.create(cfg.probes, {
     host,
     publish: (ev) =>
@@ -24,7 +27,6 @@ export async function startProbes(
     now: () => performance.now(),
     wallClock: () => new Date(),
   });
-  scheduler.start();
   onNote(`probing ${cfg.probes.targets.map((t) => `${t.host}:${t.port}`).join(', ')}`);
   return scheduler;
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { buildAgent } from '../agent/build.js';
-import { startProbes } from '../agent/probes.js';
+import { prepareProbes } from '../agent/probes.js';
 import { openSpool, spoolSink } from '../agent/sinks.js';
 import { Shipper } from '../agent/ship.js';
 import { buildServer } from '../server/app.js';
@@ -44,9 +44,10 @@ export const agentCommand: CliCommand = {
             onNote: note,
           });
           const app = buildServer({ token, metrics, liveSessions: () => built.sessions?.live() ?? [] });
+          const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           await app.listen(parseListen(a.metricsListen));
           built.agent.start();
-          const probes = await startProbes(cfg, built.host, (e) => built.agent.publish(e), note);
+          probes?.start();
           const shipping = shipper.run();
           note(`following ${built.followedPaths.length} log paths, shipping to ${a.serverUrl}`);
           await new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ import { buildAgent } from '../agent/build.js';
 import { storeSink } from '../agent/sinks.js';
 import { buildServer } from '../server/app.js';
 import { startMonitor } from '../server/monitor.js';
-import { startProbes } from '../agent/probes.js';
+import { prepareProbes } from '../agent/probes.js';
 import { Metrics } from '../server/metrics.js';
 import { generateToken, parseListen, readToken } from '../server/token.js';
 import type { CliCommand } from './index.js';
@@ -58,9 +58,10 @@ export const runCommand: CliCommand = {
             alerts: { alerting: monitor.alerting, store },
             ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
           });
+          const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           await app.listen(parseListen(cfg.server.listen));
           built.agent.start();
-          const probes = await startProbes(cfg, built.host, (e) => built.agent.publish(e), note);
+          probes?.start();
           process.stdout.write(
             `pptpmon run: following ${built.followedPaths.join(', ')}; serving ${cfg.server.listen}\n`,
           );
