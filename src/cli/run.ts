@@ -55,6 +55,7 @@ export const runCommand: CliCommand = {
               metrics.setSessionsActive(live.length);
               return live;
             },
+            onEvents: (e) => monitor.ingest(e),
             alerts: { alerting: monitor.alerting, store },
             ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
           });

@@ -45,6 +45,24 @@ function logNotification(log: pino.Logger, n: Notification): void {
   );
 }
 
+/** Recently seen producer ids (the store's dedup key), bounded: replays arrive soon after the original. */
+class RecentIds {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  first(e: Event): boolean {
+    if (e.id === undefined) return true;
+    const k = `${e.host}\u0000${e.id}\u0000${e.ts}\u0000${e.kind}`;
+    if (this.keys.has(k)) return false;
+    this.keys.add(k);
+    if (this.keys.size > this.max) {
+      const oldest = this.keys.values().next();
+      if (!oldest.done) this.keys.delete(oldest.value);
+    }
+    return true;
+  }
+}
+
 export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHooks = {}): Promise<Monitor> {
   const log = hooks.logger ?? pino({ base: { name: 'pptpmon' } }, pino.destination({ fd: 2, sync: true }));
   const onError = (err: unknown): void => log.error({ err: (err as Error).message }, 'alerting error');
@@ -66,6 +84,7 @@ export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHook
   });
   if (restored) log.info({ restored }, 'alerting state restored');
   alerting.start();
+  const seen = new RecentIds(200_000);
   const retention = startRetention(store, cfg.store, {
     onReport: (r) => log.info({ retention: r }, 'retention pass'),
     onError: (err) => log.error({ err: (err as Error).message }, 'retention failed'),
@@ -74,8 +93,9 @@ export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHook
     alerting,
     retention,
     ingest: (events) => {
-      // Our own decisions are not rule input (a rule on alert.* would feed back into itself).
-      const input = events.filter((e) => !e.kind.startsWith('alert.'));
+      // Our own decisions are not rule input (a rule on alert.* would feed back into itself), and a
+      // batch an agent re-sends after a lost ack is stored once (store dedup) so must count once here.
+      const input = events.filter((e) => !e.kind.startsWith('alert.') && seen.first(e));
       if (input.length) alerting.ingest(input);
     },
     async stop() {
