@@ -29,6 +29,8 @@ async function commandsFor(argv: string[]): Promise<CliCommand[]> {
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   const only = first !== undefined ? COMMANDS[first] : undefined;
   if (only) return [await only()];
+  // --version needs no command at all; --help and unknown commands need them all.
+  if (first === undefined && argv.some((a) => a === '-V' || a === '--version')) return [];
   return Promise.all(Object.values(COMMANDS).map((load) => load()));
 }
 

@@ -7,15 +7,9 @@ import { z } from 'zod';
 import { alertPolicySchema } from '../alerts/policy.js';
 import { probesSection } from '../probes/config.js';
 
-/** Durations as operators write them: "250ms", "30s", "2m", "1h", "7d". Parsed to milliseconds. */
-export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+import { parseDuration } from './duration.js';
 
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m || m[1] === undefined || m[2] === undefined) return undefined;
-  return Math.round(Number(m[1]) * (UNIT_MS[m[2]] ?? NaN));
-}
+export { DURATION_RE, parseDuration } from './duration.js';
 
 export const duration = z.string().transform((s, ctx) => {
   const ms = parseDuration(s);

@@ -3,7 +3,7 @@
  * the analysis time zone (`2026-11-24 21:58`, `2026-11-24`), or an age like `2h` / `7d` (that long
  * before now).
  */
-import { parseDuration } from '../../config/index.js';
+import { parseDuration } from '../../config/duration.js';
 import { ZoneClock } from '../formats/index.js';
 
 const ISO =
