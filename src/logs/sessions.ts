@@ -213,19 +213,29 @@ export class SessionTracker {
       return;
     }
     if (rec.pid === undefined) return;
-    if (hints.some((x) => x.h === 'ctrl.launcher')) {
-      // This pid is the launcher child, not a pptpctrl: it will exec pppd under the same pid.
-      this.ctrl.launcherSeen(host, rec.pid);
-      return;
-    }
+    for (const x of hints)
+      if (x.h === 'ctrl.launcher') {
+        // This pid is the launcher child, not a pptpctrl: it will exec pppd under the same pid.
+        this.ctrl.launcherSeen(host, rec.pid, x.remote);
+        return;
+      }
     // Only a line that starts or drives a call creates pptpctrl state; the rest (chatter, the exit
     // lines after the state was dropped) must not leave entries behind.
-    const creates = hints.some((x) => x.h === 'peer' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap');
-    if (hints.some((x) => x.h === 'peer')) {
-      // "Client <ip> control connection started" is a new pptpctrl: a state left on this pid by one
-      // whose exit was never logged (pid reuse after a log gap) must not lend it its old call.
+    const creates = hints.some(
+      (x) => x.h === 'peer' || x.h === 'ctrl.addr' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap',
+    );
+    if (hints.some((x) => x.h === 'peer' || x.h === 'ctrl.addr')) {
+      // "remote address = " and then "Client <ip> control connection started" begin a new pptpctrl: a
+      // state left on this pid by one whose exit was never logged (pid reuse after a log gap) must not
+      // lend it its old call. (A state with only the address is this pptpctrl's own first line.)
       const stale = this.ctrl.get(host, rec.pid);
-      if (stale) {
+      if (
+        stale &&
+        (stale.peer !== undefined ||
+          stale.launchingMs !== undefined ||
+          stale.pppdPid !== undefined ||
+          stale.sessionKey !== undefined)
+      ) {
         if (stale.sessionKey !== undefined) {
           const so = this.open.get(stale.sessionKey);
           if (so && so.ctrl === stale) so.ctrl = undefined;
@@ -239,6 +249,9 @@ export class SessionTracker {
       switch (x.h) {
         case 'peer':
           c.peer = x.peer;
+          break;
+        case 'ctrl.addr':
+          c.remoteAddr = x.remote;
           break;
         case 'ctrl.launching':
           this.ctrl.launching(c, tsMs(rec.ts));

@@ -14,8 +14,10 @@ const AUTH =
 function reasonOf(detail: string | undefined, kind: string): AuthFailReason {
   if (kind === 'Invalid user') return 'unknown_user';
   if (detail === undefined) return 'bad_password';
-  // rlm_mschap: "FAILED: No NT/LM-Password.  Cannot perform authentication" = no such user/password
-  if (/No NT\/LM-Password|No Auth-Type found|User not found|No Cleartext-Password/i.test(detail))
+  // rlm_mschap.c do_mschap(): 3.x "FAILED: No NT-Password.  Cannot perform authentication" (2.x:
+  // "No NT/LM-Password") = the user has no password entry here: with the files/sql/ldap modules that is
+  // a user they do not know (seen in the lab for a user missing from FreeRADIUS 3.2.1's users file).
+  if (/No NT(?:\/LM)?-Password|No Auth-Type found|User not found|No Cleartext-Password/i.test(detail))
     return 'unknown_user';
   if (/locked|disabled|expired/i.test(detail)) return 'locked';
   return 'bad_password';

@@ -16,6 +16,8 @@ const GRE_PTY = /^GRE: read\(.*\) from PTY failed: status = -?\d+ error = ([^,]+
 const GRE_NET = /^GRE: read\(.*\) from network failed: status = -?\d+ error = (.+)/;
 // pptpgre.c: "GRE: xmit failed from decaps_hdlc: %s" / "GRE: re-xmit failed from decaps_hdlc: %s"
 const GRE_XMIT = /^GRE: (?:re-)?xmit failed from decaps_hdlc: (.+)/;
+const LAUNCHER_REMOTE = /^CTRL \(PPPD Launcher\): remote address = (\S+)/;
+const CTRL_REMOTE = /^CTRL: remote address = (\S+)/;
 // pptpctrl.c: "CTRL: Exiting on signal %d"
 const CTRL_SIGNAL = /^CTRL: Exiting on signal (\d+)/;
 
@@ -59,7 +61,18 @@ function ctrl(m: string): Match | undefined {
       hints: [{ h: 'ctrl.launcher' }],
       cause: 'config_error',
     };
-  if (m.startsWith('CTRL (PPPD Launcher)')) return { hints: [{ h: 'ctrl.launcher' }] };
+  if (m.startsWith('CTRL (PPPD Launcher)')) {
+    // pptpctrl.c launch_pppd(): "CTRL (PPPD Launcher): remote address = %s" (debug, when set): the
+    // same address its parent logged as "CTRL: remote address = %s", which pairs them when several
+    // calls start at once (the launcher of one pptpctrl may log before another's).
+    const r = LAUNCHER_REMOTE.exec(m);
+    return { hints: [r ? { h: 'ctrl.launcher', remote: r[1] ?? '' } : { h: 'ctrl.launcher' }] };
+  }
+  if (m.startsWith('CTRL: remote address = ')) {
+    // pptpctrl.c main(): syslog(LOG_DEBUG, "CTRL: remote address = %s", pppaddrs[1]) (debug, when set).
+    const r = CTRL_REMOTE.exec(m);
+    if (r) return { hints: [{ h: 'ctrl.addr', remote: r[1] ?? '' }] };
+  }
   if (m.startsWith('CTRL: Received CALL CLR request'))
     // The client's Call-Clear-Request (RFC 2637 2.11): the user hung up.
     return { events: [draft('pptp.call.close', { reason: 'call-clear-request' })], cause: 'user_disconnect' };

@@ -54,8 +54,13 @@ export type Hint =
   | { h: 'peer'; peer: string }
   /** pptpctrl is about to fork the pppd launcher ("Starting call (launching pppd, opening GRE)"). */
   | { h: 'ctrl.launching' }
-  /** A line from the forked launcher child ("CTRL (PPPD Launcher): ..."): its pid becomes pppd's pid. */
-  | { h: 'ctrl.launcher' }
+  /**
+   * A line from the forked launcher child ("CTRL (PPPD Launcher): ..."): its pid becomes pppd's pid.
+   * `remote`: its "remote address = X" line, which names its pptpctrl (same X as the pptpctrl's own).
+   */
+  | { h: 'ctrl.launcher'; remote?: string }
+  /** pptpctrl's "CTRL: remote address = X" (debug): the PPP address pptpd gave this call. */
+  | { h: 'ctrl.addr'; remote: string }
   /** "Reaping child PPP[pid]": the definitive pptpctrl -> pppd link. */
   | { h: 'ctrl.reap'; pppdPid: number }
   /** pptpctrl is leaving ("Exiting now"). */

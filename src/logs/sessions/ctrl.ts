@@ -15,6 +15,10 @@ export interface CtrlState {
   ptyFailed: boolean;
   launchingMs?: number;
   lastMs?: number;
+  /** "CTRL: remote address = X" (debug): the PPP address of this call, repeated by its launcher. */
+  remoteAddr?: string;
+  /** Its launcher named the same remote address: the pptpctrl -> pppd pair is certain. */
+  launcherConfirmed?: boolean;
 }
 
 const LAUNCH_WINDOW_MS = 30_000;
@@ -59,15 +63,68 @@ export class CtrlLinks {
     this.pending.set(c.host, list);
   }
 
-  /** A launcher child logged: it belongs to the pptpctrl that most recently started a call. */
-  launcherSeen(host: string, launcherPid: number): void {
+  /**
+   * A launcher child logged. Its first line only says that a call is starting: it is taken to belong
+   * to the pptpctrl that most recently started one. Its "remote address = X" line then names the
+   * pptpctrl for certain (the one that logged the same X): when several calls start at once the guess
+   * is corrected, handing the guessed pptpctrl back (to the launcher that took the right one, if any).
+   * The launcher logs that line before it execs pppd, so no pppd has claimed a wrong guess yet.
+   */
+  launcherSeen(host: string, launcherPid: number, remote?: string): void {
     const key = `${host}|${launcherPid}`;
-    if (this.launchers.has(key)) return;
-    const list = this.pending.get(host);
-    const c = list?.pop();
-    if (!c) return;
+    const had = this.launchers.get(key);
+    if (remote === undefined || remote === '') {
+      if (had) return;
+      const c = this.pending.get(host)?.pop();
+      if (!c) return;
+      if (this.pending.get(host)?.length === 0) this.pending.delete(host);
+      this.assign(key, c, launcherPid, false);
+      return;
+    }
+    if (had?.remoteAddr === remote) {
+      had.launcherConfirmed = true;
+      return;
+    }
+    let c = this.pending.get(host)?.find((x) => x.remoteAddr === remote);
+    let otherKey: string | undefined;
+    if (!c)
+      for (const [k, x] of this.launchers)
+        if (x.host === host && x.remoteAddr === remote && x.launcherConfirmed !== true) {
+          c = x;
+          otherKey = k;
+          break;
+        }
+    if (!c) {
+      // No pptpctrl logged that address (its lines were not captured): keep the guess, if any.
+      if (!had) this.launcherSeen(host, launcherPid);
+      return;
+    }
+    if (otherKey !== undefined) {
+      // Another launcher guessed our pptpctrl: it gets the one we guessed (its own remote line will
+      // confirm or correct that again).
+      this.launchers.delete(otherKey);
+      if (had) this.assign(otherKey, had, Number(otherKey.slice(host.length + 1)), false);
+    } else {
+      this.unpend(c);
+      if (had) this.repend(had);
+    }
+    this.assign(key, c, launcherPid, true);
+  }
+
+  private assign(key: string, c: CtrlState, launcherPid: number, confirmed: boolean): void {
     c.pppdPid = launcherPid;
+    c.launcherConfirmed = confirmed;
     this.launchers.set(key, c);
+  }
+
+  /** A guessed pptpctrl that was not the launcher's: back to waiting, in `Starting call` order. */
+  private repend(c: CtrlState): void {
+    c.pppdPid = undefined;
+    c.launcherConfirmed = false;
+    const list = this.pending.get(c.host) ?? [];
+    list.push(c);
+    list.sort((a, b) => (a.launchingMs ?? 0) - (b.launchingMs ?? 0));
+    this.pending.set(c.host, list);
   }
 
   /** The pptpctrl for a pppd that just started, if one can be named. */

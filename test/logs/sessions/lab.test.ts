@@ -29,6 +29,8 @@ async function waitCount(
   }
 }
 
+const PING_SIZE = 1000;
+
 function analyse(text: string): { sessions: Session[]; events: Event[]; p: LogPipeline } {
   const parser = new LineParser({ file: 'lab-syslog', zone: 'UTC', refMs: Date.now() });
   const p = new LogPipeline({ host: 'lab' });
@@ -50,13 +52,36 @@ test(
     const lab = await getLab(t);
     if (!lab) return;
     const client = lab.net.clientIp;
+    let replies = 0;
     const text = await lab.exclusive(async () => {
       const mark = lab.logMark();
       const ended = /CTRL: Client \S+ control connection finished/;
 
       const good = await lab.session({ user: 'alice' });
       assert.ok(good.ok, `good session did not come up (rc ${good.rc})`);
-      await sleep(1500);
+      // Traffic of our own through the tunnel: pppd counts from IPCP up (auth.c np_up resets the link
+      // stats), so an idle call of a second or two really logs "Sent 0 bytes, received 0 bytes" (seen
+      // in the lab: whether the kernel's IPv6 ND packets made it in time decided the old assertion).
+      const ping = await lab.exec([
+        'ip',
+        'netns',
+        'exec',
+        lab.net.clientNetns,
+        'ping',
+        '-c',
+        '3',
+        '-i',
+        '0.3',
+        '-W',
+        '3',
+        '-s',
+        String(PING_SIZE),
+        '-I',
+        good.ifname ?? '',
+        good.peer ?? '',
+      ]);
+      replies = Number(/(\d+) (?:packets )?received/.exec(ping.stdout)?.[1] ?? '0');
+      assert.ok(replies > 0, `no ping reply through the tunnel: ${ping.stdout}${ping.stderr}`);
       await good.stop();
       await waitCount(lab, mark, ended, 1);
 
@@ -99,7 +124,11 @@ test(
       [a.user, a.cause, a.mppe, a.localIp],
       ['alice', 'user_disconnect', '128 stateless', lab.net.pppLocal],
     );
-    assert.ok((a.bytesSent ?? 0) > 0 && (a.bytesReceived ?? 0) > 0, 'bytes as pppd reports them');
+    // The server pppd received our echo requests and sent the replies: each at least PING_SIZE bytes.
+    assert.ok(
+      (a.bytesSent ?? 0) >= replies * PING_SIZE && (a.bytesReceived ?? 0) >= replies * PING_SIZE,
+      `bytes as pppd reports them (${replies} pings of ${PING_SIZE} bytes): ${a.bytesSent}/${a.bytesReceived}`,
+    );
     assert.deepEqual([b.user, b.cause], ['alice', 'auth_failed']);
     assert.deepEqual([c.user, c.cause], ['bob', 'mppe_failed']);
     assert.deepEqual([d.user, d.cause], ['mallory', 'auth_failed']);
