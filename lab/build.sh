@@ -34,14 +34,36 @@ exec 9>"$CACHE/build.lock"
 flock 9 # two builds at once would fight over the same directories
 if [ -f "$OUT/ready" ]; then echo "$OUT"; exit 0; fi
 
+# Mounts and processes left under a rootfs. debootstrap mounts proc (and devpts) in the target and only
+# unmounts them at exit if nothing holds them; a process a package script started (or a busy moment)
+# leaves the HOST's /proc mounted inside the base. Copying that with `cp -a` reads /proc/kcore & co.:
+# found on the first truly cold build (62 GB copied before it was stopped). So: kill what runs chrooted
+# there, unmount everything below it (deepest first), and refuse to go on if anything stays mounted.
+mounts_below() { awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r; }
+release_rootfs() {
+  local dir=$1 p r m
+  for p in /proc/[0-9]*; do
+    r=$(readlink "$p/root" 2>/dev/null) || continue
+    case "$r" in "$dir" | "$dir"/*) log "killing ${p#/proc/} left running in $dir"; kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
+  for m in $(mounts_below "$dir"); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  if [ -n "$(mounts_below "$dir")" ]; then
+    echo "lab build: still mounted below $dir: $(mounts_below "$dir" | tr '\n' ' ')" >&2
+    exit 1
+  fi
+}
+
 # --- 1. base rootfs (debootstrap) + kernel, cached on the package list -------------------------------
 BASE=$CACHE/base-$base_key
 if [ ! -f "$BASE/ready" ]; then
   rm -rf "$BASE"
   mkdir -p "$BASE"
   log "debootstrap $SUITE minbase (+ $pkgs)"
+  t_boot=$(date +%s)
   debootstrap --variant=minbase --cache-dir="$DEBS" --include="$pkgs" "$SUITE" "$BASE/rootfs" "$MIRROR" >"$BASE/debootstrap.log" 2>&1 \
-    || { tail -30 "$BASE/debootstrap.log" >&2; exit 1; }
+    || { tail -30 "$BASE/debootstrap.log" >&2; release_rootfs "$BASE/rootfs"; exit 1; }
+  release_rootfs "$BASE/rootfs"
+  log "debootstrap done in $(($(date +%s) - t_boot)) s ($(ls "$DEBS" | wc -l) .debs in $DEBS)"
   # Trim what the VM never reads: docs, man pages, locales, apt caches (shorter cpio = faster boot).
   rm -rf "$BASE"/rootfs/usr/share/{doc,man,info,locale} "$BASE"/rootfs/var/cache/apt/* "$BASE"/rootfs/var/lib/apt/lists/*
   # Kernel: the exact package Debian's linux-image-amd64 points to; never run initramfs-tools.
@@ -62,7 +84,8 @@ WORK=$CACHE/work-$key
 rm -rf "$WORK"
 mkdir -p "$WORK"
 log "assembling image $key"
-cp -a "$BASE/rootfs" "$WORK/rootfs"
+release_rootfs "$BASE/rootfs" # a base from an older build.sh may still carry debootstrap's proc mount
+cp -a --one-file-system "$BASE/rootfs" "$WORK/rootfs"
 R=$WORK/rootfs
 KVER=$(ls "$BASE/kernel/lib/modules")
 cp "$BASE/kernel/boot/vmlinuz-$KVER" "$WORK/vmlinuz"

@@ -93,7 +93,38 @@ export async function startSession(
   if (kv.LOCAL) res.local = kv.LOCAL;
   if (kv.PEER) res.peer = kv.PEER;
   if (kv.PID) res.clientPid = Number(kv.PID);
+  if (res.ok && res.ifname && !res.local) await waitForAddresses(net, paths, res, res.ifname);
   return res;
+}
+
+/**
+ * pppd's `updetach` returned, but the client's ppp link had no address when lab-session looked: on a
+ * slow (loaded TCG) VM the server's IPCP ConfReq retransmission (3 s) can cross our ConfAck, so IPCP
+ * renegotiates right after coming up and the addresses are briefly gone (seen in the client log as a
+ * second "local IP address" pair). Look again for a while instead of reporting a session without IPs.
+ */
+async function waitForAddresses(
+  net: LabNet,
+  paths: LabPaths,
+  res: SessionResult,
+  ifname: string,
+): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const r = await execArgv(
+      paths.cmd,
+      ['ip', '-n', net.clientNetns, '-4', '-o', 'addr', 'show', 'dev', ifname],
+      30_000,
+    );
+    const m = /\binet (\d+\.\d+\.\d+\.\d+) peer (\d+\.\d+\.\d+\.\d+)/.exec(r.stdout);
+    if (m?.[1] && m[2]) {
+      res.local = m[1];
+      res.peer = m[2];
+      return;
+    }
+    if (r.code !== 0) return; // the link itself is gone: leave the session without addresses
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
 }
 
 /** Hangs up a client session (SIGTERM to its pppd) and waits for pppd to exit. */
