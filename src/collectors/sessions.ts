@@ -43,10 +43,15 @@ export interface SessionsOptions {
   skipAddresses?: boolean;
 }
 
-const LOOKUP_TRIES = 3;
+// How long a new link's pid file and IPCP addresses are looked for. A time window, not a pass count:
+// under load (a busy or emulated host) IPCP can end many seconds after pppd created the unit, and a
+// count of 3 passes at 1 s gave up first, so the link stayed without addresses for its whole life
+// (seen in test/agent/lab.test.ts on the loaded lab VM). Links still without both after this stop
+// costing an `ip` run per pass.
+const LOOKUP_WINDOW_MS = 120_000;
 
 interface LinkMeta {
-  tries: number;
+  firstSeen: number;
   pid?: number;
   start?: string;
   ipparam?: string;
@@ -111,7 +116,7 @@ export function createSessionsCollector(
       for (const iface of counters.keys()) {
         if (!pattern.test(iface)) continue;
         const m = meta.get(iface);
-        if (!m || (m.localIp === undefined && m.tries < LOOKUP_TRIES)) needAddrs = true;
+        if (!m || (m.localIp === undefined && now - m.firstSeen < LOOKUP_WINDOW_MS)) needAddrs = true;
       }
       let addrs = new Map<string, { localIp?: string; remoteIp?: string }>();
       if (needAddrs && !opts.skipAddresses) {
@@ -129,8 +134,11 @@ export function createSessionsCollector(
         next.set(iface, { at: now, c });
         let m = meta.get(iface);
         // pppd writes its pid file and IPCP sets the addresses a moment after the link appears:
-        // look again for a few passes, then stop (a link without either is not re-read forever).
-        if (!m || ((m.pid === undefined || m.localIp === undefined) && m.tries < LOOKUP_TRIES)) {
+        // look again for a while, then stop (a link without either is not re-read forever).
+        if (
+          !m ||
+          ((m.pid === undefined || m.localIp === undefined) && now - m.firstSeen < LOOKUP_WINDOW_MS)
+        ) {
           const pidFile = join(ctx.runRoot, `${iface}.pid`);
           const pidText = readText(pidFile)?.trim();
           const pid = pidText && /^\d+$/.test(pidText) ? Number(pidText) : undefined;
@@ -148,7 +156,7 @@ export function createSessionsCollector(
             ipparam: cmd ? ipparamOf(cmd) : undefined,
             localIp: a?.localIp ?? m?.localIp,
             remoteIp: a?.remoteIp ?? m?.remoteIp,
-            tries: (m?.tries ?? 0) + 1,
+            firstSeen: m?.firstSeen ?? now,
           };
           meta.set(iface, m);
         }
