@@ -4,16 +4,19 @@
  * critical notification must come out, naming pptpd as the root and listing the session drop it
  * explains.
  *
- * The lab captured a real pptpd kill with one session (test/corpus/lab-seed/faults.log, lines
- * 97-193: pptpd 1.4.0, pppd 2.4.9, busybox syslogd -S): pppd sees "Modem hangup", tears down and
- * exits while its pptpctrl stays silent (killed with pptpd), and the supervisor restarts pptpd 6 s
- * later ("MGR: Manager process started"). There is no 30-session capture, so this replay scales
- * that capture to 30 sessions using the same message texts in the same order, with the session
- * start lines of the good login in shared/design/lab-captures/syslog.
+ * First case: the REAL lab capture test/corpus/lab/sessions30-crash.log (pptpd 1.4.0 with debug,
+ * pppd 2.4.9, busybox syslogd -S): 30 concurrent sessions from 30 client addresses, starts
+ * interleaved, then `pptpd-kill all` (SIGKILL to the manager and every pptpctrl: they log nothing),
+ * every pppd logs "Modem hangup" and exits, and pptpd is started again ("MGR: Manager process
+ * started").
+ *
+ * Second case: a scaled replay of the one-session kill in test/corpus/lab-seed/faults.log (lines
+ * 97-193) to 30 sessions with the same message texts in the same order (regular timing, pppd byte
+ * counts and the CHAP dumps whose hex must never reach a notification).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertManager, parseAlertPolicy, type Notification } from '../../src/alerts/index.js';
@@ -102,7 +105,77 @@ async function replayEvents(file: string): Promise<Event[]> {
   return events;
 }
 
-test('pptpd crash during 30 sessions: exactly one grouped critical notification naming pptpd', async () => {
+const REAL = join(import.meta.dirname, '../corpus/lab/sessions30-crash.log');
+
+/** Events through the default rules and the alert manager, then 15 minutes of live time, a tick a second. */
+function alertOn(events: readonly Event[], logLines?: number): { sent: Notification[]; peakActive: number } {
+  const engine = new RuleEngine(loadDefaultRules());
+  const sent: Notification[] = [];
+  const alerts = new AlertManager(parseAlertPolicy(logLines === undefined ? {} : { logLines }), (n) =>
+    sent.push(n),
+  );
+  let peakActive = 0;
+  let now = 0;
+  for (const ev of events) {
+    now = Date.parse(ev.ts);
+    alerts.receive(engine.ingest(ev));
+    peakActive = Math.max(peakActive, engine.sessions.activeOn('vpn1'));
+    alerts.receive(engine.tick(now));
+    alerts.tick(now);
+  }
+  for (let t = now + 1000; t <= now + 15 * 60_000; t += 1000) {
+    alerts.receive(engine.tick(t));
+    alerts.tick(t);
+  }
+  return { sent, peakActive };
+}
+
+test('real lab capture, pptpd killed under 30 sessions: exactly one grouped critical notification naming pptpd', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-e2e-'));
+  try {
+    const file = join(dir, 'syslog');
+    copyFileSync(REAL, file);
+    const events = await replayEvents(file);
+    const ends = events.filter((e) => e.kind === 'ppp.end');
+    assert.equal(ends.length, SESSIONS, 'the pipeline ends every session');
+    assert.ok(
+      ends.every((e) => e.kind === 'ppp.end' && e.attrs.cause === 'server_restart'),
+      'every session ended by the pptpd restart',
+    );
+    const { sent, peakActive } = alertOn(events, 5);
+    assert.equal(peakActive, SESSIONS, 'the rules saw all 30 sessions up before the crash');
+    const firing = sent.filter((n) => n.status === 'firing');
+    assert.equal(firing.length, 1, `one firing notification, got: ${firing.map((n) => n.title).join(' | ')}`);
+    const n = firing[0];
+    assert.ok(n);
+    assert.equal(n.severity, 'critical');
+    assert.equal(n.root.rule, 'pptpd-crash');
+    assert.equal(n.root.labels.component, 'pptpd');
+    assert.match(
+      n.title,
+      /^\[CRITICAL\] pptpd-crash on vpn1: pptpd crash on vpn1: 30 sessions lost their control connection within 1m \(explains 1: session-drop\)$/,
+    );
+    assert.ok(n.root.sessions.length >= 5, 'enriched with the sessions behind it');
+    // load12 came from 10.77.2.112 through pptpctrl 2233 / pppd 2242 (launchers interleaved there).
+    assert.ok(
+      n.root.users.includes('load12') && n.root.peers.includes('10.77.2.112'),
+      `with their users and client IPs: ${JSON.stringify([n.root.users, n.root.peers])}`,
+    );
+    assert.ok(n.root.logLines.length >= 1 && n.root.logLines.length <= 5, 'and the last log lines behind it');
+    const chap = /CHAP Response id=\S+ <([0-9a-f]{16})/.exec(readFileSync(REAL, 'utf8'))?.[1];
+    assert.ok(chap, 'the capture has pppd debug CHAP dumps');
+    assert.ok(!JSON.stringify(sent).includes(chap), 'no CHAP material');
+    const resolved = sent.filter((x) => x.status === 'resolved');
+    assert.deepEqual(
+      resolved.map((x) => x.groupKey),
+      [n.groupKey],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('scaled replay: pptpd crash during 30 sessions: exactly one grouped critical notification naming pptpd', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-e2e-'));
   try {
     const file = join(dir, 'syslog');
@@ -111,24 +184,9 @@ test('pptpd crash during 30 sessions: exactly one grouped critical notification 
     const ends = events.filter((e) => e.kind === 'ppp.end');
     assert.equal(ends.length, SESSIONS, 'the pipeline ends every session');
 
-    const engine = new RuleEngine(loadDefaultRules());
-    const sent: Notification[] = [];
-    const alerts = new AlertManager(parseAlertPolicy({ logLines: 5 }), (n) => sent.push(n));
-    let peakActive = 0;
-    let now = 0;
-    for (const ev of events) {
-      now = Date.parse(ev.ts);
-      alerts.receive(engine.ingest(ev));
-      peakActive = Math.max(peakActive, engine.sessions.activeOn('vpn1'));
-      alerts.receive(engine.tick(now));
-      alerts.tick(now);
-    }
-    assert.equal(peakActive, SESSIONS, 'the rules saw all 30 sessions up before the crash');
     // Live time goes on for 15 minutes after the last line, one tick a second.
-    for (let t = now + 1000; t <= now + 15 * 60_000; t += 1000) {
-      alerts.receive(engine.tick(t));
-      alerts.tick(t);
-    }
+    const { sent, peakActive } = alertOn(events, 5);
+    assert.equal(peakActive, SESSIONS, 'the rules saw all 30 sessions up before the crash');
 
     const firing = sent.filter((n) => n.status === 'firing');
     assert.equal(firing.length, 1, `one firing notification, got: ${firing.map((n) => n.title).join(' | ')}`);
