@@ -10,6 +10,7 @@ export type LineFormat =
   | 'journal-json' // journalctl -o json
   | 'short-iso' // journalctl -o short-iso
   | 'openwrt' // logd / logread: "Mon Nov 20 10:00:00 2026 daemon.info pppd[123]: ..."
+  | 'freeradius' // FreeRADIUS radius.log (log.c, to a file): "Tue Nov 24 22:43:50 2026 : Auth: (3) Login OK: ..."
   | 'pppd-logfile' // pppd `logfile` output: bare message, no prefix
   | 'bare'; // no timestamp and no recognisable prefix
 

@@ -156,7 +156,9 @@ export function shapeOf(b: Uint8Array, i: number, end: number): LineFormat | und
   }
   if (c >= 65 && c <= 90 && b[i + 3] === 32) {
     if (b[i + 6] === 32 && (b[i + 9] === 58 || (b[i + 11] === 32 && b[i + 14] === 58))) return 'rfc3164';
-    if (b[i + 7] === 32 && b[i + 10] === 32 && b[i + 13] === 58) return 'openwrt';
+    if (b[i + 7] === 32 && b[i + 10] === 32 && b[i + 13] === 58)
+      // FreeRADIUS radius.log: the same ctime, then " : " (parseOpenwrt tells them apart the same way).
+      return b[i + 24] === 32 && b[i + 25] === 58 && b[i + 26] === 32 ? 'freeradius' : 'openwrt';
   }
   return undefined;
 }
@@ -184,9 +186,9 @@ export function tagStartOf(b: Uint8Array, i: number, end: number, f: LineFormat)
     for (let k = i + 19; k < lim; k++) if (b[k] === 32) return k + 1;
     return -1;
   }
+  if (f === 'freeradius') return TAG_START_ALWAYS;
   if (f === 'openwrt') {
     if (b[i + 24] !== 32) return -1;
-    if (b[i + 25] === 58 && b[i + 26] === 32) return TAG_START_ALWAYS; // FreeRADIUS radius.log
     // Skip `facility.level` as parseOpenwrt does: a token with a dot that does not end in a colon.
     let k = i + 25;
     let dot = false;

@@ -7,7 +7,7 @@
  *   `short-iso-precise` and rsyslog's RSYSLOG_FileFormat (`...T21:58:24.123456+00:00 ...`).
  * - OpenWrt logd / `logread`: ctime plus `facility.level`: `Mon Nov 20 10:00:00 2026 daemon.info pppd[123]: ...`.
  * - FreeRADIUS radius.log, the same ctime then ` : `: `Tue Nov 24 22:43:50 2026 : Auth: (3) Login OK: [bob] ...`
- *   (reported as `openwrt`, the ctime family: LineFormat has no name of its own for it yet).
+ *   (format `freeradius`: the same ctime as OpenWrt's, told apart by the ` : ` after it).
  */
 import { tailAt, type Prefix } from './prefix.js';
 import { digitsAt, isDayNameAt, monthAt, type YearGuess, type ZoneClock } from './time.js';
@@ -177,7 +177,7 @@ export function parseOpenwrt(s: string, ctx: TimeCtx, cache: StampCache): Prefix
   // FreeRADIUS's own radius.log (src/main/log.c, radlog to a file): the same ctime, then " : " and
   // the level ("Auth: (3) Login incorrect ..."). It names no program: every line is radiusd's.
   if (s.charCodeAt(25) === 58 && s.charCodeAt(26) === SP) {
-    return { format: 'openwrt', tMs, program: 'radiusd', message: s.slice(27) };
+    return { format: 'freeradius', tMs, program: 'radiusd', message: s.slice(27) };
   }
   let j = 25;
   // `daemon.info` / `authpriv.notice`: a facility.level token, not a host.

@@ -146,7 +146,7 @@ const ROWS: Row[] = [
     name: 'FreeRADIUS radius.log (ctime, then " : ")',
     line: 'Tue Nov 24 22:43:50 2026 : Auth: (3) Login incorrect (mschap: MS-CHAP2-Response is incorrect): [radalice] (from client lab port 0)',
     want: {
-      format: 'openwrt',
+      format: 'freeradius',
       ts: '2026-11-24T22:43:50.000Z',
       program: 'radiusd',
       host: undefined,
