@@ -46,7 +46,7 @@ release_rootfs() {
     r=$(readlink "$p/root" 2>/dev/null) || continue
     case "$r" in "$dir" | "$dir"/*) log "killing ${p#/proc/} left running in $dir"; kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
   done
-  for m in $(mounts_below "$dir"); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  for m in $(mounts_below "$dir"); do log "unmounting $m"; umount "$m" 2>/dev/null || umount -l "$m"; done
   if [ -n "$(mounts_below "$dir")" ]; then
     echo "lab build: still mounted below $dir: $(mounts_below "$dir" | tr '\n' ' ')" >&2
     exit 1

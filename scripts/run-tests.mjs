@@ -3,7 +3,7 @@
 // Node 20's --test does not expand globs or find .ts files itself, hence this list.
 // `--no-lab` leaves out test/lab and sets PPTPMON_NO_LAB=1 (lab tests then skip, saying so).
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -26,39 +26,110 @@ const env = { ...process.env };
 if (noLab) env.PPTPMON_NO_LAB = '1';
 // The shared lab VM (lab/README.md): brought up once here, before the test files, and taken down at
 // the end only if this run started it (a lab found running is left running for the others using it).
-// Also on failure and on SIGINT/SIGTERM: `lab down` stops qemu/tcpdump by PID and deletes the netns.
-const labCli = ['--import', 'tsx', 'lab/cli.ts'];
+// Also on failure and on SIGINT/SIGTERM. On a signal the test files are stopped FIRST (their whole
+// process group: node --test runs each file as a child that would otherwise live on and, finding the
+// lab gone, start a new one through getLab() that nobody stops), then `lab down` stops qemu/tcpdump by
+// PID and deletes the netns. PPTPMON_LAB_CLI (a command, for the runner's own test) replaces lab/cli.ts.
+const labCli = process.env.PPTPMON_LAB_CLI
+  ? [process.env.PPTPMON_LAB_CLI]
+  : ['--import', 'tsx', 'lab/cli.ts'];
+const labCmd = process.env.PPTPMON_LAB_CLI ? labCli[0] : process.execPath;
+const labArgs = process.env.PPTPMON_LAB_CLI ? [] : labCli;
 let labStarted = false;
-function labDown() {
+let child = null;
+let finishing = false;
+// Set while `lab up` runs: interrupted then, whatever it booted is ours to stop unless a lab ran before.
+let upStoppable = false;
+function labDown(why) {
   if (!labStarted) return;
   labStarted = false;
-  spawnSync(process.execPath, [...labCli, 'down'], { stdio: 'inherit', timeout: 120_000 });
+  console.error(`== lab down (${why}): this run started it`);
+  const r = spawnSync(labCmd, [...labArgs, 'down'], { stdio: 'inherit', timeout: 120_000 });
+  if (r.status !== 0) console.error(`== lab down failed (${r.error?.message ?? `exit ${r.status}`})`);
+}
+/** Was a lab qemu alive before this run? Then a failed `up` must not lead to stopping it. */
+function labAliveBefore() {
+  try {
+    const st = JSON.parse(
+      readFileSync(join(process.env.PPTPMON_LAB_RUN ?? '/run/pptpmon-lab', 'state.json'), 'utf8'),
+    );
+    process.kill(st.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function stopChildThen(sig, code) {
+  if (finishing) return;
+  finishing = true;
+  const done = () => {
+    if (upStoppable) labStarted = true;
+    labDown(sig);
+    process.exit(code);
+  };
+  if (!child || child.exitCode !== null || child.signalCode !== null) return done();
+  try {
+    process.kill(-child.pid, sig); // the runner and every test file it started
+  } catch {
+    child.kill(sig);
+  }
+  const force = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, 20_000);
+  child.once('exit', () => {
+    clearTimeout(force);
+    done();
+  });
+}
+// Handlers first: a signal during the (long) lab boot must stop the lab that boot is starting too.
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.on(sig, () => stopChildThen(sig, code));
+}
+function runLabUp() {
+  return new Promise((resolve) => {
+    const up = spawn(labCmd, [...labArgs, 'up', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = up;
+    let out = '';
+    up.stdout.on('data', (d) => (out += d));
+    up.on('exit', (status) => resolve({ status, stdout: out }));
+  });
 }
 const wantLab = !noLab && env.PPTPMON_NO_LAB !== '1';
 if (wantLab && process.getuid?.() === 0 && spawnSync('qemu-system-x86_64', ['--version']).status === 0) {
-  const up = spawnSync(process.execPath, [...labCli, 'up', '--json'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const aliveBefore = labAliveBefore();
+  upStoppable = !aliveBefore;
+  const up = await runLabUp();
+  upStoppable = false;
+  child = null;
+  if (finishing) await new Promise(() => {}); // a signal arrived during up: its handler exits
   if (up.status === 0) {
     labStarted = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}').started === true;
   } else {
-    // Tests that need the lab then fail loudly in getLab() (it retries `up` and reports why).
+    // Tests that need the lab then fail loudly in getLab() (it retries `up` and reports why). If no lab
+    // ran before, whatever they start is this run's to stop.
+    labStarted = !aliveBefore;
     console.error('== lab up failed: lab tests will report the error');
   }
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env,
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    child.kill(sig);
-    labDown();
-    process.exit(130);
+if (!finishing) {
+  // Own process group (detached), so a signal can stop the test files too; still attached to stdio.
+  child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+    env,
+    detached: true,
+  });
+  child.on('exit', (code, signal) => {
+    if (finishing) return;
+    finishing = true;
+    labDown(code === 0 ? 'tests passed' : `tests failed: ${signal ?? `exit ${code}`}`);
+    process.exit(code ?? 1);
   });
 }
-child.on('exit', (code, signal) => {
-  labDown();
-  process.exit(code ?? (signal ? 1 : 1));
-});
