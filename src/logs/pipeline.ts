@@ -23,6 +23,15 @@ export interface UnclassifiedTemplate {
 
 /** Distinct unknown templates kept; beyond this new ones are only counted (bounded memory). */
 const MAX_TEMPLATES = 2_000;
+/** Files whose last record is remembered for `last message repeated` (bounded for followers). */
+const MAX_PREV_FILES = 1_000;
+const LAST_REPEATED = 'last message repeated ';
+
+/** The last record of a file and the events it produced: what a following repeat line multiplies. */
+interface Prev {
+  rec: LogRecord;
+  events: Event[];
+}
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 export class LogPipeline {
@@ -33,6 +42,7 @@ export class LogPipeline {
   private unknown = 0;
   private internalErrors = 0;
   private lastTs: string | undefined;
+  private readonly prev = new Map<string, Prev>();
 
   constructor(opts: PipelineOptions = {}) {
     this.tracker = new SessionTracker(opts.host ?? 'localhost');
@@ -51,7 +61,70 @@ export class LogPipeline {
 
   private handle(rec: LogRecord): Event[] {
     if (rec.ts !== undefined) this.lastTs = rec.ts;
-    if (rec.repeated !== undefined) return [];
+    if (rec.repeated !== undefined) return this.repeat(rec, rec.repeated);
+    const events = this.classify(rec);
+    this.remember(rec, events);
+    return events;
+  }
+
+  private remember(rec: LogRecord, events: Event[]): void {
+    let p = this.prev.get(rec.file);
+    if (p === undefined) {
+      if (this.prev.size >= MAX_PREV_FILES) this.prev.clear();
+      p = { rec, events };
+      this.prev.set(rec.file, p);
+    } else {
+      p.rec = rec;
+      p.events = events;
+    }
+  }
+
+  /**
+   * A repeat line stands for N more occurrences of a message (sysklogd `last message repeated N
+   * times` after the line it repeats; rsyslog `message repeated N times: [MSG]` carrying the message).
+   * Each occurrence counts: a repeated auth failure is N more failures (brute force, lockout rules).
+   * The occurrences get copies of the original line's events (same raw, user, peer and session;
+   * their own ids and source line); session state is not replayed (the original line already told
+   * the session what it means; the end event of a session is not repeated).
+   */
+  private repeat(rec: LogRecord, n: number): Event[] {
+    const p = this.prev.get(rec.file);
+    const sysklogd = rec.message.startsWith(LAST_REPEATED);
+    // The line parser names the program of a sysklogd repeat only when the line just before it was
+    // read (not skipped as another program's): then that line is the one remembered here.
+    if (p !== undefined && p.rec.program === rec.program && p.rec.pid === rec.pid) {
+      if (sysklogd ? rec.program !== undefined : p.rec.message === rec.message)
+        return this.copies(rec, p.events, n);
+    }
+    if (sysklogd) return [];
+    // rsyslog's line whose first occurrence is not in this input (a file cut there): it is one
+    // occurrence itself, then n - 1 more.
+    const one: LogRecord = { ...rec };
+    delete one.repeated;
+    const base = this.classify(one);
+    this.remember(one, base);
+    return [...base, ...this.copies(rec, base, n - 1)];
+  }
+
+  private copies(rec: LogRecord, base: readonly Event[], times: number): Event[] {
+    const out: Event[] = [];
+    for (let k = 1; k <= times && k <= 10_000; k++)
+      for (let i = 0; i < base.length; i++) {
+        const e = base[i];
+        if (e === undefined || e.kind === 'ppp.end') continue;
+        out.push({
+          ...e,
+          id: `${rec.file}:${rec.line}#r${k}${i === 0 ? '' : `.${i}`}`,
+          ts: rec.ts ?? e.ts,
+          attrs: { ...e.attrs },
+          source: { file: rec.file, line: rec.line },
+        } as Event);
+      }
+    this.events += out.length;
+    return out;
+  }
+
+  private classify(rec: LogRecord): Event[] {
     const { family, match } = classifyRecord(rec);
     if (family === undefined) return [];
     if (match === undefined) {
