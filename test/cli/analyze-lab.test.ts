@@ -106,7 +106,7 @@ test(
       const radLines = radius.split('\n').filter((l) => l !== '').length;
       assert.ok(radLines >= 2, `radius.log had ${radLines} new lines`);
       assert.equal(radFile?.kept, radLines);
-      assert.equal(radFile?.formats.openwrt, radLines);
+      assert.equal(radFile?.formats.freeradius, radLines);
       assert.deepEqual(
         d.unclassified.top.filter((u) => u.program === 'radiusd'),
         [],
