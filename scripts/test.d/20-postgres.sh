@@ -32,7 +32,7 @@ fi
 mkdir -p "$BASE"
 # Test files run in parallel and may each call this hook (test/store/drivers.ts): one at a time.
 exec 9>"$BASE.lock"
-flock -w 120 9
+flock -w 120 9 || { echo "20-postgres: $BASE.lock still held after 120 s (by: $(fuser "$BASE.lock" 2>/dev/null))" >&2; exit 1; }
 chown "$OWNER" "$BASE"
 chmod 700 "$BASE"
 DATA=$BASE/data
@@ -74,7 +74,9 @@ if ! ready; then
 fi
 if ! ready; then
   echo "20-postgres: starting on 127.0.0.1:$PORT"
-  as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$BASE/server.log" -w -t 60 start >/dev/null ||
+  # 9>&-: the postmaster must not inherit the hook's lock, or it holds it for life and every later
+  # run of this hook waits for it in vain.
+  as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$BASE/server.log" -w -t 60 start >/dev/null 9>&- ||
     { tail -n 20 "$BASE/server.log" >&2; exit 1; }
 fi
 
