@@ -9,10 +9,11 @@
  * The duration is real elapsed time.
  */
 import { CronExpressionParser } from 'cron-parser';
+// The leaf module, not rules/index.js: config/schema -> alerts/policy -> here must not pull in the rule engine.
+import { ZoneOffsets } from '../rules/zone.js';
 
 const MINUTE_MS = 60_000;
 /** Offsets are looked up per quarter hour: every zone's transitions fall on quarter hours. */
-const OFFSET_SLOT_MS = 15 * MINUTE_MS;
 
 interface CronFields {
   minute: Set<number>;
@@ -64,8 +65,7 @@ export function assertTimeZone(tz: string): void {
 
 export class CronWindow {
   private readonly fields: CronFields;
-  private readonly fmt: Intl.DateTimeFormat;
-  private readonly offsets = new Map<number, number>();
+  private readonly zone: ZoneOffsets;
 
   constructor(
     readonly cron: string,
@@ -75,15 +75,7 @@ export class CronWindow {
     if (!(durationMs > 0)) throw new Error('a maintenance window needs a duration greater than 0');
     assertTimeZone(timezone);
     this.fields = parseCron(cron);
-    this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
+    this.zone = new ZoneOffsets(timezone);
   }
 
   /** True when `tMs` lies in a window that started at most `durationMs` before. */
@@ -104,19 +96,7 @@ export class CronWindow {
 
   /** Local wall-clock time as if it were UTC, minus the instant: the zone's offset at `tMs`. */
   offsetAt(tMs: number): number {
-    const slot = Math.floor(tMs / OFFSET_SLOT_MS);
-    let off = this.offsets.get(slot);
-    if (off === undefined) {
-      const at = slot * OFFSET_SLOT_MS;
-      const p: Record<string, number> = {};
-      for (const part of this.fmt.formatToParts(at))
-        if (part.type !== 'literal') p[part.type] = Number(part.value);
-      const wall = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0);
-      off = wall - at;
-      if (this.offsets.size > 4096) this.offsets.clear();
-      this.offsets.set(slot, off);
-    }
-    return off;
+    return this.zone.offsetAt(tMs);
   }
 
   private matchesLocal(localMs: number): boolean {

@@ -6,10 +6,15 @@
 const SLOT_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
 
-export class ZoneHours {
+/**
+ * UTC offset of an IANA zone at an instant, cached per quarter hour. Shared by the baseline rule's
+ * local hours and the alerts' maintenance windows, so both read wall-clock time the same way.
+ */
+export class ZoneOffsets {
   private readonly fmt: Intl.DateTimeFormat | undefined;
   private readonly offsets = new Map<number, number>();
 
+  /** `undefined` or `UTC` means offset 0 without any lookup. */
   constructor(readonly timezone: string | undefined) {
     this.fmt =
       timezone === undefined || timezone === 'UTC'
@@ -25,12 +30,8 @@ export class ZoneHours {
           });
   }
 
-  /** The hour number of `tMs` on the zone's wall clock (consecutive local days differ by 24). */
-  hourOf(tMs: number): number {
-    return Math.floor((tMs + this.offsetAt(tMs)) / HOUR_MS);
-  }
-
-  private offsetAt(tMs: number): number {
+  /** Milliseconds to add to `tMs` (UTC) to get the zone's wall-clock time as a UTC-based number. */
+  offsetAt(tMs: number): number {
     if (this.fmt === undefined) return 0;
     const slot = Math.floor(tMs / SLOT_MS);
     let off = this.offsets.get(slot);
@@ -44,6 +45,19 @@ export class ZoneHours {
       this.offsets.set(slot, off);
     }
     return off;
+  }
+}
+
+/** Local hour numbers: the hour number of `tMs` on the zone's wall clock (consecutive local days differ by 24). */
+export class ZoneHours {
+  private readonly zone: ZoneOffsets;
+
+  constructor(readonly timezone: string | undefined) {
+    this.zone = new ZoneOffsets(timezone);
+  }
+
+  hourOf(tMs: number): number {
+    return Math.floor((tMs + this.zone.offsetAt(tMs)) / HOUR_MS);
   }
 }
 
