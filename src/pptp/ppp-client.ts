@@ -6,16 +6,9 @@
  * timers, so tests run it with a fake clock and the probes wire it to a raw GRE socket.
  */
 import { CcpPolicy, type MppeSettings, type MppeWanted } from './ccp.js';
-import { CHAP, decodeChallenge, encodeResponse, failureReason, parseFailure, parseSuccess } from './chap.js';
+import { MsChapV2Client } from './chap-client.js';
 import { CP, decodeCp, encodeCp, u16, type CpPacket } from './cp.js';
 import { clientStartKeys } from './crypto/mppe-keys.js';
-import {
-  checkAuthenticatorResponse,
-  generateAuthenticatorResponse,
-  generateNtResponse,
-  hashNtPasswordHash,
-  ntPasswordHash,
-} from './crypto/mschapv2.js';
 import { describeError } from './decode.js';
 import { CpFsm, type FsmOutput } from './fsm.js';
 import { IpcpPolicy, ipToString } from './ipcp.js';
@@ -61,6 +54,14 @@ export type PppEvent =
 
 type Phase = 'lcp' | 'auth' | 'network' | 'open' | 'terminating' | 'dead';
 
+/** One control protocol's state machine and its restart timer (`due`). */
+interface CpSlot {
+  fsm: CpFsm;
+  proto: number;
+  name: 'lcp' | 'ccp' | 'ipcp';
+  due: number;
+}
+
 export class PppClient {
   phase: Phase = 'lcp';
   failure: PppFailure | undefined;
@@ -70,14 +71,12 @@ export class PppClient {
   private readonly ccp: CpFsm;
   private readonly ipcpPolicy: IpcpPolicy;
   private readonly ipcp: CpFsm;
-  private readonly fsms: Array<{ fsm: CpFsm; proto: number; due: number }>;
+  private readonly fsms: CpSlot[];
   private stageStart: number;
   private authDeadline = Infinity;
-  private chapCache: { id: number; response: Buffer; expect: string } | undefined;
+  private readonly chap: MsChapV2Client;
   private encryptor: MppeEncryptor | undefined;
   private decryptor: MppeDecryptor | undefined;
-  private hashHash: Buffer | undefined;
-  private ntResponse: Buffer | undefined;
   private echoId = 0;
   private readonly echoSent = new Map<number, number>();
   private ccpUp = false;
@@ -94,10 +93,11 @@ export class PppClient {
     this.ipcpPolicy = new IpcpPolicy(opts.askDns ?? false);
     this.ipcp = new CpFsm('ipcp', this.ipcpPolicy);
     this.fsms = [
-      { fsm: this.lcp, proto: PPP.LCP, due: Infinity },
-      { fsm: this.ccp, proto: PPP.CCP, due: Infinity },
-      { fsm: this.ipcp, proto: PPP.IPCP, due: Infinity },
+      { fsm: this.lcp, proto: PPP.LCP, name: 'lcp', due: Infinity },
+      { fsm: this.ccp, proto: PPP.CCP, name: 'ccp', due: Infinity },
+      { fsm: this.ipcp, proto: PPP.IPCP, name: 'ipcp', due: Infinity },
     ];
+    this.chap = new MsChapV2Client(opts.user, opts.password, opts.random);
     this.stageStart = opts.now();
   }
 
@@ -116,7 +116,7 @@ export class PppClient {
       this.fail(
         'auth',
         'timeout',
-        this.chapCache ? 'no CHAP Success/Failure from the server' : 'no CHAP Challenge from the server',
+        this.chap.responded ? 'no CHAP Success/Failure from the server' : 'no CHAP Challenge from the server',
       );
     }
   }
@@ -213,6 +213,11 @@ export class PppClient {
     return this.ccpUp ? this.ccpPolicy.acked : undefined;
   }
 
+  /** LCP, CCP or IPCP by protocol number (onCp is only called for these three). */
+  private slot(proto: number): CpSlot {
+    return this.fsms.find((x) => x.proto === proto) ?? (this.fsms[2] as CpSlot);
+  }
+
   private sendProto(protocol: number, info: Buffer): void {
     if (this.encryptor && protocol < 0xc000 && protocol !== PPP.CCP) {
       this.send(encodePpp(PPP.MPPE, this.encryptor.encrypt(protocol, info)));
@@ -224,16 +229,16 @@ export class PppClient {
   }
 
   private apply(proto: number, out: FsmOutput): void {
-    const f = this.fsms.find((x) => x.proto === proto);
+    const f = this.slot(proto);
     for (const p of out.send) this.sendCp(proto, p);
-    if (f && out.send.length > 0) f.due = this.opts.now() + this.opts.restartMs;
+    if (out.send.length > 0) f.due = this.opts.now() + this.opts.restartMs;
     for (const ev of out.events) this.onFsmEvent(proto, ev);
   }
 
   private onCp(proto: number, info: Buffer): void {
-    const d = decodeCp(proto === PPP.LCP ? 'lcp' : proto === PPP.CCP ? 'ccp' : 'ipcp', info);
+    const { fsm, name } = this.slot(proto);
+    const d = decodeCp(name, info);
     if (!d.ok) return this.emit({ type: 'warning', message: describeError(d.error) });
-    const fsm = proto === PPP.LCP ? this.lcp : proto === PPP.CCP ? this.ccp : this.ipcp;
     if (proto !== PPP.LCP && (this.phase === 'lcp' || this.phase === 'auth')) return; // RFC 1661 §3.4
     if (proto !== PPP.LCP && fsm.state === 'initial') return; // not started yet: pppd retransmits
     const out = fsm.input(d.value);
@@ -267,12 +272,11 @@ export class PppClient {
     }
     if (p.code === CP.ResetAck || p.code === CP.CodeRej || p.code === CP.DiscardReq || p.code === CP.EchoReq)
       return;
-    const fsm = proto === PPP.LCP ? this.lcp : proto === PPP.CCP ? this.ccp : this.ipcp;
-    this.sendCp(proto, fsm.codeReject(p, raw));
+    this.sendCp(proto, this.slot(proto).fsm.codeReject(p, raw));
   }
 
   private onFsmEvent(proto: number, ev: FsmOutput['events'][number]): void {
-    const stage: PppStage = proto === PPP.LCP ? 'lcp' : proto === PPP.CCP ? 'ccp' : 'ipcp';
+    const stage: PppStage = this.slot(proto).name;
     switch (ev.type) {
       case 'opened':
         return this.onOpened(proto);
@@ -303,16 +307,7 @@ export class PppClient {
       return;
     }
     if (this.failure || this.phase === 'terminating') return this.finish();
-    const stage: PppStage =
-      this.phase === 'lcp'
-        ? 'lcp'
-        : this.phase === 'auth'
-          ? 'auth'
-          : this.phase === 'open'
-            ? 'data'
-            : this.ccpUp || !this.opts.mppe
-              ? 'ipcp'
-              : 'ccp';
+    const stage = this.currentStage();
     let reason = 'terminated';
     if (/MPPE required but peer refused|MPPE/i.test(text) && stage !== 'data') reason = 'mppe_refused';
     else if (/auth/i.test(text)) reason = 'auth_failed';
@@ -335,9 +330,10 @@ export class PppClient {
       if (this.opts.authenticate !== false) this.authDeadline = now + this.opts.authTimeoutMs;
     } else if (proto === PPP.CCP) {
       const ours = this.ccpPolicy.acked;
-      if (this.opts.mppe && ours && this.hashHash && this.ntResponse) {
+      const km = this.chap.keyMaterial;
+      if (this.opts.mppe && ours && km) {
         // Key length follows the strength CCP settled on (RFC 3079 §3.1-3.3), so keys come now.
-        const keys = clientStartKeys(this.hashHash, this.ntResponse, ours.bits);
+        const keys = clientStartKeys(km.hashHash, km.ntResponse, ours.bits);
         this.encryptor = new MppeEncryptor(keys.send, { bits: ours.bits, stateless: ours.stateless });
         this.decryptor = new MppeDecryptor(keys.recv, { bits: ours.bits, stateless: ours.stateless });
         this.ccpUp = true;
@@ -366,58 +362,19 @@ export class PppClient {
 
   private onChap(info: Buffer): void {
     if (this.phase !== 'auth' || this.opts.authenticate === false) return;
-    const d = decodeCp('chap', info);
-    if (!d.ok) return this.emit({ type: 'warning', message: describeError(d.error) });
-    const { code, id, data } = d.value;
-    if (code === CHAP.Challenge) {
-      // pppd resends the same Challenge if our Response was lost: answer from the cache (same id).
-      if (this.chapCache && this.chapCache.id === id)
-        return this.sendProto(PPP.CHAP, this.chapCache.response);
-      const c = decodeChallenge(id, data);
-      if (!c.ok) return this.fail('auth', 'protocol_error', describeError(c.error));
-      const peerChallenge = this.opts.random(16);
-      const nt = generateNtResponse(c.value.challenge, peerChallenge, this.opts.user, this.opts.password);
-      this.ntResponse = nt;
-      this.hashHash = hashNtPasswordHash(ntPasswordHash(this.opts.password));
-      const expect = generateAuthenticatorResponse(
-        this.opts.password,
-        nt,
-        peerChallenge,
-        c.value.challenge,
-        this.opts.user,
-      );
-      const response = encodeCp({
-        code: CHAP.Response,
-        id,
-        data: encodeResponse(peerChallenge, nt, this.opts.user),
-      });
-      this.chapCache = { id, response, expect };
-      return this.sendProto(PPP.CHAP, response);
-    }
-    if (!this.chapCache || id !== this.chapCache.id) return;
-    const text = data.toString('latin1');
-    if (code === CHAP.Success) {
-      const s = parseSuccess(text);
-      // RFC 2759 §5: the client MUST verify the server; a wrong S= means a rogue server.
-      if (!s.authResponse || !checkAuthenticatorResponse(this.chapCache.expect, s.authResponse)) {
-        return this.fail(
-          'auth',
-          'bad_authenticator',
-          'server sent Success with a wrong or missing authenticator response',
-        );
-      }
-      this.stageDone('auth', this.opts.now());
-      return this.startNetwork();
-    }
-    if (code === CHAP.Failure) {
-      const f = parseFailure(text);
-      const detail =
-        f.error !== undefined
-          ? `E=${f.error}${f.message ? ` ${f.message}` : ''}`
-          : text
-            ? `"${text}"`
-            : 'empty Failure (pppd: no secret for this user)';
-      return this.fail('auth', failureReason(f), detail);
+    const step = this.chap.input(info);
+    switch (step.type) {
+      case 'send':
+        return this.sendProto(PPP.CHAP, step.packet);
+      case 'warning':
+        return this.emit({ type: 'warning', message: step.message });
+      case 'failed':
+        return this.fail('auth', step.reason, step.detail);
+      case 'success':
+        this.stageDone('auth', this.opts.now());
+        return this.startNetwork();
+      case 'ignore':
+        return;
     }
   }
 
