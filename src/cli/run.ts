@@ -4,7 +4,6 @@
  * token printed once. Wiring only.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { openStore } from '../store/index.js';
 import { buildAgent } from '../agent/build.js';
@@ -13,7 +12,8 @@ import { buildServer } from '../server/app.js';
 import { startMonitor } from '../server/monitor.js';
 import { prepareProbes } from '../agent/probes.js';
 import { Metrics } from '../server/metrics.js';
-import { generateToken, parseListen, readToken } from '../server/token.js';
+import { parseListen } from '../server/token.js';
+import { apiAuth, untilStopped } from '../server/start.js';
 import type { CliCommand } from './index.js';
 
 export const runCommand: CliCommand = {
@@ -37,17 +37,8 @@ export const runCommand: CliCommand = {
             },
             onNote: note,
           });
-          let token: string;
-          if (cfg.server.tokenFile) token = readToken(cfg.server.tokenFile);
-          else {
-            token = generateToken();
-            process.stdout.write(
-              `pptpmon run: API token (shown once, set server.tokenFile to keep one): ${token}\n`,
-            );
-          }
-          const tls = cfg.server.tls;
           const app = buildServer({
-            token,
+            ...apiAuth(cfg.server, 'run'),
             target: store,
             metrics,
             liveSessions: () => {
@@ -57,7 +48,6 @@ export const runCommand: CliCommand = {
             },
             onEvents: (e) => monitor.ingest(e),
             alerts: { alerting: monitor.alerting, store },
-            ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
           });
           const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           await app.listen(parseListen(cfg.server.listen));
@@ -66,17 +56,13 @@ export const runCommand: CliCommand = {
           process.stdout.write(
             `pptpmon run: following ${built.followedPaths.join(', ')}; serving ${cfg.server.listen}\n`,
           );
-          await new Promise<void>((resolve) => {
-            const stop = (): void =>
-              void (probes?.stop() ?? Promise.resolve())
-                .then(() => built.agent.stop())
-                .then(() => app.close())
-                .then(() => monitor.stop())
-                .then(() => store.close())
-                .then(resolve);
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+          await untilStopped(() =>
+            (probes?.stop() ?? Promise.resolve())
+              .then(() => built.agent.stop())
+              .then(() => app.close())
+              .then(() => monitor.stop())
+              .then(() => store.close()),
+          );
         } catch (err) {
           process.stderr.write(`pptpmon run: ${(err as Error).message}\n`);
           setExit(2);
