@@ -38,7 +38,9 @@ import {
   type Sccrq,
   type StopCcrp,
 } from './control.js';
-import { PptpControlError, connectError, type CtrlStep } from './control/errors.js';
+import { connectWithin } from './control/connect.js';
+import { PptpControlError, type CtrlStep } from './control/errors.js';
+import { PendingReply } from './control/pending.js';
 
 export { PptpControlError, type CtrlErrorCode, type CtrlStep } from './control/errors.js';
 
@@ -53,15 +55,6 @@ export interface ControlClientOptions {
   now?: () => number;
   /** Creates the socket (injectable; defaults to a plain net.Socket). */
   socketFactory?: () => net.Socket;
-}
-
-interface Waiter {
-  step: CtrlStep;
-  want: string;
-  accept: (m: ControlMessage) => boolean;
-  resolve: (m: ControlMessage) => void;
-  reject: (e: PptpControlError) => void;
-  timer: NodeJS.Timeout;
 }
 
 /** Messages the peer may send at any time without it being an error (RFC 2637 2.5, 2.13-2.15). */
@@ -80,7 +73,7 @@ export interface CallInfo {
 
 export class PptpControlClient {
   private readonly framer = new ControlFramer();
-  private waiter: Waiter | undefined;
+  private readonly pending = new PendingReply();
   private failure: PptpControlError | undefined;
   private nextCallId = 1;
   private nextEchoId = 1;
@@ -105,43 +98,24 @@ export class PptpControlClient {
         this.framer.buffered > 0 ? ` (mid-message, ${this.framer.buffered} bytes of a message received)` : '';
       this.failWith(
         this.failure ??
-          new PptpControlError('closed', this.waiter?.step ?? 'tcp', `server closed the connection${mid}`),
+          new PptpControlError(
+            'closed',
+            this.pending.current?.step ?? 'tcp',
+            `server closed the connection${mid}`,
+          ),
       );
     });
   }
 
   /** Opens the TCP connection. Rejects with refused / timeout / unreachable / connect_failed. */
-  static connect(opts: ControlClientOptions): Promise<PptpControlClient> {
+  static async connect(opts: ControlClientOptions): Promise<PptpControlClient> {
     const now = opts.now ?? (() => performance.now());
     const connectTimeoutMs = opts.connectTimeoutMs ?? opts.timeoutMs ?? 5000;
     const timeoutMs = opts.timeoutMs ?? 5000;
     const port = opts.port ?? PPTP_PORT;
-    return new Promise((resolve, reject) => {
-      const socket = opts.socketFactory ? opts.socketFactory() : new net.Socket();
-      const t0 = now();
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new PptpControlError(
-            'timeout',
-            'tcp',
-            `no TCP answer from ${opts.host}:${port} within ${connectTimeoutMs} ms`,
-          ),
-        );
-      }, connectTimeoutMs);
-      const onError = (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(connectError(err, opts.host, port));
-      };
-      socket.once('error', onError);
-      socket.connect({ host: opts.host, port }, () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        socket.setNoDelay(true);
-        resolve(new PptpControlClient(socket, timeoutMs, now, now() - t0));
-      });
-    });
+    const socket = opts.socketFactory ? opts.socketFactory() : new net.Socket();
+    const ms = await connectWithin(socket, opts.host, port, connectTimeoutMs, now);
+    return new PptpControlClient(socket, timeoutMs, now, ms);
   }
 
   /** SCCRQ -> SCCRP. Rejects with `rejected` (reply attached) unless Result Code is 1. */
@@ -270,24 +244,18 @@ export class PptpControlClient {
     accept: (m: ControlMessage) => boolean,
   ): Promise<ControlMessage> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.waiter)
+    const outstanding = this.pending.current;
+    if (outstanding)
       return Promise.reject(
-        new PptpControlError('unexpected', step, `a request (${this.waiter.want}) is still outstanding`),
+        new PptpControlError('unexpected', step, `a request (${outstanding.want}) is still outstanding`),
       );
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new PptpControlError('timeout', step, `no ${want} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.waiter = { step, want, accept, resolve, reject, timer };
-      this.send(msg);
-    });
+    return this.pending.wait(step, want, accept, this.timeoutMs, () => this.send(msg));
   }
 
   private onData(chunk: Buffer): void {
     for (const item of this.framer.push(chunk)) {
       if (!item.ok) {
-        const step = this.waiter?.step ?? 'tcp';
+        const step = this.pending.current?.step ?? 'tcp';
         this.failWith(
           new PptpControlError(
             'protocol',
@@ -303,13 +271,8 @@ export class PptpControlClient {
   }
 
   private onMessage(m: ControlMessage): void {
-    const w = this.waiter;
-    if (w && w.accept(m)) {
-      clearTimeout(w.timer);
-      this.waiter = undefined;
-      w.resolve(m);
-      return;
-    }
+    if (this.pending.offer(m)) return;
+    const w = this.pending.current;
     if (m.type === CTRL.EchoRequest) {
       // RFC 2637 2.5: either side may send Echo-Request at any time; pptpd does so every 60 s.
       this.send(buildEchoReply(m.identifier));
@@ -334,20 +297,13 @@ export class PptpControlClient {
       return;
     }
     // A valid message that answers nothing we asked: a confused or hostile server.
-    clearTimeout(w.timer);
-    this.waiter = undefined;
-    w.reject(
+    this.pending.fail(
       new PptpControlError('unexpected', w.step, `got ${CTRL_NAMES[m.type]} while waiting for ${w.want}`, m),
     );
   }
 
   private failWith(err: PptpControlError): void {
     this.failure ??= err;
-    const w = this.waiter;
-    if (w) {
-      clearTimeout(w.timer);
-      this.waiter = undefined;
-      w.reject(err);
-    }
+    this.pending.fail(err);
   }
 }
