@@ -14,18 +14,7 @@ import {
   decodeControl,
   encodeControl,
 } from '../../src/pptp/control.js';
-
-/** mulberry32: small, seedable, good enough to drive a fuzzer reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/rng.js';
 
 const SEEDS = [1, 2637, 0x1a2b3c4d];
 const seeds = [
@@ -63,7 +52,7 @@ test('decodeControl never throws on random and mutated input; valid decodes re-e
   let decoded = 0;
   let rejected = 0;
   for (const seed of SEEDS) {
-    const r = rng(seed);
+    const r = mulberry32(seed);
     for (let i = 0; i < 8000; i++) {
       const src = seeds[Math.floor(r() * seeds.length)] ?? seeds[0]!;
       const input = mutate(r, src);
@@ -96,7 +85,7 @@ test('decodeControl never throws on random and mutated input; valid decodes re-e
 
 test('framer never throws, never buffers more than one maximal message, under random chunking', () => {
   for (const seed of SEEDS) {
-    const r = rng(seed ^ 0x5555);
+    const r = mulberry32(seed ^ 0x5555);
     for (let run = 0; run < 300; run++) {
       const parts: Buffer[] = [];
       for (let k = 0; k < 1 + r() * 6; k++) {

@@ -12,18 +12,7 @@ import { decodeMppeBits } from '../../src/pptp/ccp.js';
 import { parseIcmpEcho, buildIcmpEcho } from '../../src/pptp/ipv4.js';
 import { MppeDecryptor } from '../../src/pptp/mppe.js';
 import { PppClient } from '../../src/pptp/ppp-client.js';
-
-function prng(seed: number): () => number {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/rng.js';
 
 const SEED = Number(process.env.PPTPMON_FUZZ_SEED ?? 20261124);
 const h = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -64,7 +53,7 @@ function mutate(r: () => number, b: Buffer): Buffer {
 }
 
 test(`decoders never throw on random or mutated input (seed ${SEED})`, () => {
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   const dec = new MppeDecryptor(Buffer.alloc(16, 1), { bits: 128, stateless: true });
   const sdec = new MppeDecryptor(Buffer.alloc(8, 1), { bits: 40, stateless: false });
   const link = new GreLink(1, 0);
@@ -100,7 +89,7 @@ test(`decoders never throw on random or mutated input (seed ${SEED})`, () => {
 });
 
 test(`the PPP client survives a hostile peer (seed ${SEED})`, () => {
-  const r = prng(SEED + 1);
+  const r = mulberry32(SEED + 1);
   let now = 0;
   const client = new PppClient(
     {
