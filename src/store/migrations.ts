@@ -1,5 +1,5 @@
 /**
- * Versioned schema migrations, shared shape for both drivers (sqlite-schema.ts, postgres-schema.ts).
+ * Versioned schema migrations, shared shape for both drivers (schema.ts).
  * Each runs once, in a transaction with its row in `schema_migrations`.
  */
 export interface Migration {

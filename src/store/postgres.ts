@@ -19,7 +19,7 @@ import {
   type EventRow,
 } from './codec.js';
 import { PgMaintenance } from './postgres-maintenance.js';
-import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { POSTGRES_MIGRATIONS } from './schema.js';
 import { assertNotNewer } from './migrations.js';
 import { sessionRow, type SessionRow } from './shared.js';
 import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';

@@ -25,7 +25,7 @@ import {
   type BucketRow,
 } from './codec.js';
 import { assertNotNewer } from './migrations.js';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { SQLITE_MIGRATIONS } from './schema.js';
 import { bucketExpr, eventWhere, sessionWhere, sqlitePlaceholder as ph } from './sql.js';
 import type {
   EventQuery,

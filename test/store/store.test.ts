@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Event } from '../../src/events/index.js';
 import type { Session } from '../../src/logs/session.js';
 import { StoreInputError } from '../../src/store/codec.js';
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-schema.js';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-schema.js';
+import { eventWhere, sqlitePlaceholder } from '../../src/store/sql.js';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/types.js';
 import { storeDrivers, type TestStore } from './drivers.js';
 
@@ -75,7 +75,11 @@ for (const driver of storeDrivers()) {
 
     it('refuses a database a newer pptpmon migrated', async () => {
       await ts.raw(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')`);
-      await assert.rejects(ts.reopen(), /schema version 99, newer than this pptpmon knows \(2\)/);
+      const latest = (driver.name === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).at(-1)?.version;
+      await assert.rejects(
+        ts.reopen(),
+        new RegExp(`schema version 99, newer than this pptpmon knows \\(${latest}\\)`),
+      );
     });
 
     it('stores a batch of events with ids in input order and reads them back unchanged', async () => {
@@ -152,6 +156,33 @@ for (const driver of storeDrivers()) {
       assert.equal(await store.countEvents({ kindPrefix: 'auth.', host: 'vpn1' }), 3);
     });
 
+    it(
+      'answers events by user, peer, session and kind within a time range from an index (SQLite plan)',
+      { skip: driver.name !== 'sqlite' ? 'EXPLAIN QUERY PLAN is SQLite syntax' : false },
+      async () => {
+        // Schema v3 has no user/peer index: such queries must still ride the time index, not scan.
+        const plan = async (q: Parameters<Store['queryEvents']>[0]): Promise<string> => {
+          const w = eventWhere(q, sqlitePlaceholder);
+          const rows = await ts.raw(
+            `EXPLAIN QUERY PLAN SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ASC, id ASC LIMIT 1000`,
+            w.params,
+          );
+          return rows.map((r) => String(r.detail)).join('; ');
+        };
+        const range = { from: at(0), to: at(3600) };
+        assert.match(await plan({ ...range, user: 'bob' }), /USING INDEX events_ts/);
+        assert.match(await plan({ ...range, peer: '198.51.100.7' }), /USING INDEX events_ts/);
+        assert.match(await plan({ session: 'sX' }), /USING INDEX events_session/);
+        assert.match(await plan({ ...range, kinds: ['auth.fail'] }), /USING INDEX events_kind_ts/);
+        // Retention deletes by time.
+        const del = await ts.raw(
+          `EXPLAIN QUERY PLAN SELECT id FROM events WHERE ts_ms < ? ORDER BY ts_ms LIMIT 20000`,
+          [T0],
+        );
+        assert.match(String(del[0]?.detail), /USING (COVERING )?INDEX events_ts/);
+      },
+    );
+
     it('gives concurrent batches ids in call order, so an afterId cursor never skips a batch', async () => {
       const batches = Array.from({ length: 8 }, (_, b) =>
         Array.from({ length: 50 }, (_, i) => authFail(b * 50 + i, `u${b}`, 'p')),
@@ -203,6 +234,8 @@ for (const driver of storeDrivers()) {
       await ts.raw('DROP INDEX events_ext');
       await ts.raw('CREATE UNIQUE INDEX events_ext ON events (host, ext_id)');
       if (driver.name === 'sqlite') await ts.raw('CREATE INDEX events_host_ts ON events (host, ts_ms)');
+      await ts.raw('CREATE INDEX events_usr_ts ON events (usr, ts_ms) WHERE usr IS NOT NULL');
+      await ts.raw('CREATE INDEX events_peer_ts ON events (peer, ts_ms) WHERE peer IS NOT NULL');
       const id = '/var/log/syslog:17';
       // Written as v1 did (this version's insert targets the v2 index).
       const { id: _omit, ...doc } = { ...authFail(1, 'bob', 'x'), id };
@@ -211,7 +244,18 @@ for (const driver of storeDrivers()) {
         [T0 + 1000, id, JSON.stringify(doc)],
       );
       const upgraded = await ts.reopen();
-      assert.equal(await upgraded.schemaVersion(), 2);
+      const latest = (driver.name === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).at(-1)?.version;
+      assert.equal(await upgraded.schemaVersion(), latest);
+      // v3 dropped the user and peer indexes v1 made.
+      const indexes =
+        driver.name === 'sqlite'
+          ? await ts.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'`)
+          : await ts.raw(
+              `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'events'`,
+            );
+      const names = indexes.map((r) => String(r.name));
+      assert.ok(names.includes('events_ext') && names.includes('events_ts'), names.join(', '));
+      assert.ok(!names.includes('events_usr_ts') && !names.includes('events_peer_ts'), names.join(', '));
       // v2's dedup key: the same id at another time is stored (v1 would have dropped it).
       await upgraded.insertEvents([{ ...authFail(99, 'bob', 'x'), id }]);
       assert.equal(await upgraded.countEvents(), 2);
