@@ -7,15 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/index.js';
+import { apiUp, firingAlert } from '../helpers/api.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TOKEN = 'vantage-token-0123456789abcdef';
 
 async function listen(): Promise<Server> {
@@ -30,30 +30,6 @@ async function closedPort(): Promise<number> {
   const p = portOf(s);
   await new Promise((r) => s.close(r));
   return p;
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  return undefined;
-}
-
-function probe(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, 'probe', ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
 }
 
 test('probe --push from two vantages: some down is a warning, all down is critical', async (t) => {
@@ -73,28 +49,17 @@ test('probe --push from two vantages: some down is a warning, all down is critic
       alerts: { groupWait: '1s' },
     }),
   );
-  const out: string[] = [];
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'server', '-c', join(dir, 'server.yaml')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  server.stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  server.stderr.on('data', (d: Buffer) => out.push(d.toString()));
+  const { child: server, output } = spawnCli(['server', '-c', join(dir, 'server.yaml')]);
   t.after(() => {
     server.kill('SIGKILL');
     open.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const base = `http://127.0.0.1:${port}`;
-  assert.ok(
-    await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 20_000),
-    `server did not start: ${out.join('')}`,
-  );
+  assert.ok(await apiUp(base, 20_000), `server did not start: ${output()}`);
   const from = (vantage: string, p: number, tf = tokenFile) =>
-    probe([
+    runCli([
+      'probe',
       '127.0.0.1',
       '--check',
       'tcp',
@@ -112,14 +77,11 @@ test('probe --push from two vantages: some down is a warning, all down is critic
       '--token-file',
       tf,
     ]);
-  type A = { rule: string; severity: string; labels: Record<string, string> };
-  const tcpAlert = async (): Promise<A | undefined> => {
-    const r = await fetch(`${base}/api/v1/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    return ((await r.json()) as { alerts: A[] }).alerts.find((a) => a.rule === 'tcp-1723-down');
-  };
+  const tcpAlert = () => firingAlert(base, TOKEN, 'tcp-1723-down');
 
   // Bad push setups fail before probing, naming the flag; a wrong token is refused and never echoed.
-  const noToken = await probe([
+  const noToken = await runCli([
+    'probe',
     '127.0.0.1',
     '--check',
     'tcp',
@@ -150,7 +112,7 @@ test('probe --push from two vantages: some down is a warning, all down is critic
     const a = await tcpAlert();
     return a?.severity === 'warning' ? a : undefined;
   }, 10_000);
-  assert.ok(partial, `no warning tcp-1723-down: ${out.join('').slice(-1500)}`);
+  assert.ok(partial, `no warning tcp-1723-down: ${output().slice(-1500)}`);
   assert.equal(partial.labels.target, '127.0.0.1');
 
   // v1 fails too: down from every vantage is the server, critical.

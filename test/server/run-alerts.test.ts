@@ -8,38 +8,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeEvent, type Event } from '../../src/events/index.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { apiUp } from '../helpers/api.js';
+import { spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
+import { until } from '../helpers/wait.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TOKEN = 'run-alerts-token-0123456789abcdef';
 const SESSIONS = 12;
 const CHAP =
   '1a5ea5aba5335a44ad0590a6349e7a37000000000000000069eac6258172ca58547f5c9fcc520e632dfe3ab4357f74d500';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  return undefined;
-}
 
 /** Syslog stamp (RFC 3164) of now, UTC: the config says logs.timezone UTC. */
 function stamp(): string {
@@ -149,16 +132,7 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
   await pre.insertEvents([oldEvent('old-1')]);
   await pre.close();
 
-  const out: string[] = [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'run', '-c', join(dir, 'pptpmon.yaml')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
+  const { child, output } = spawnCli(['run', '-c', join(dir, 'pptpmon.yaml')]);
   t.after(() => {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -166,8 +140,7 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
   const base = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${TOKEN}` };
   const json = { ...auth, 'content-type': 'application/json' };
-  const up = await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 20_000);
-  assert.ok(up, `run did not come up: ${out.join('')}`);
+  assert.ok(await apiUp(base, 20_000), `run did not come up: ${output()}`);
 
   // Token: everything under /api/v1 needs it.
   for (const [path, method] of [
@@ -212,7 +185,7 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
     ((await (await fetch(`${base}/api/v1/alerts`, { headers: auth })).json()) as { alerts: AlertOut[] })
       .alerts;
   const crash = await until(async () => (await list()).find((a) => a.rule === 'pptpd-crash'), 20_000);
-  assert.ok(crash, `no pptpd-crash alert listed: ${out.join('').slice(-3000)}`);
+  assert.ok(crash, `no pptpd-crash alert listed: ${output().slice(-3000)}`);
   assert.equal(crash.severity, 'critical', `${SESSIONS} sessions lost at once`);
   assert.equal(crash.labels.component, 'pptpd');
   assert.equal(crash.root, true, 'pptpd crash is a root cause');
@@ -234,11 +207,11 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
 
   // The notification is logged (after the 1 s group wait), with no CHAP material.
   const logged = await until(
-    async () => (/"notification":\{[^\n]*pptpd-crash/.test(out.join('')) ? true : undefined),
+    async () => (/"notification":\{[^\n]*pptpd-crash/.test(output()) ? true : undefined),
     10_000,
   );
-  assert.ok(logged, `notification not logged: ${out.join('').slice(-2000)}`);
-  assert.ok(!out.join('').includes(CHAP.slice(0, 16)), 'no CHAP response in the output');
+  assert.ok(logged, `notification not logged: ${output().slice(-2000)}`);
+  assert.ok(!output().includes(CHAP.slice(0, 16)), 'no CHAP response in the output');
 
   // Ack: bad body names the field; a good one shows in the list and in the store.
   const ackUrl = `${base}/api/v1/alerts/${crash.fingerprint}/ack`;
@@ -333,7 +306,7 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
 
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  assert.equal(code, 0, out.join('').slice(-2000));
+  assert.equal(code, 0, output().slice(-2000));
   const s = new SqliteStore({ path: db });
   try {
     const acks = await s.acks(crash.fingerprint);

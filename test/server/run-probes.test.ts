@@ -6,34 +6,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/index.js';
+import { firingAlert } from '../helpers/api.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
+import { until } from '../helpers/wait.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TOKEN = 'probes-token-0123456789abcdef';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-  return undefined;
-}
 
 function config(dir: string, port: number, probePort: number, checks = ['tcp']): string {
   const off = { enabled: false };
@@ -66,16 +49,7 @@ test('pptpmon run probes its configured target: closed port fires tcp-1723-down,
   const port = await freePort();
   let probePort = await freePort();
   while (probePort === port) probePort = await freePort();
-  const out: string[] = [];
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'run', '-c', config(dir, port, probePort)],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  child.stderr.on('data', (d: Buffer) => out.push(d.toString()));
+  const { child, output } = spawnCli(['run', '-c', config(dir, port, probePort)]);
   const listener: Server = createServer((c) => c.destroy());
   t.after(() => {
     child.kill('SIGKILL');
@@ -83,14 +57,9 @@ test('pptpmon run probes its configured target: closed port fires tcp-1723-down,
     rmSync(dir, { recursive: true, force: true });
   });
   const base = `http://127.0.0.1:${port}`;
-  type A = { rule: string; severity: string; labels: Record<string, string> };
-  const tcpAlert = async (): Promise<A | undefined> => {
-    const r = await fetch(`${base}/api/v1/alerts`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    if (!r.ok) return undefined;
-    return ((await r.json()) as { alerts: A[] }).alerts.find((a) => a.rule === 'tcp-1723-down');
-  };
+  const tcpAlert = () => firingAlert(base, TOKEN, 'tcp-1723-down');
   const fired = await until(tcpAlert, 20_000);
-  assert.ok(fired, `no tcp-1723-down from the scheduled probe: ${out.join('').slice(-2000)}`);
+  assert.ok(fired, `no tcp-1723-down from the scheduled probe: ${output().slice(-2000)}`);
   assert.equal(fired.severity, 'critical', 'the only vantage fails: all vantages down');
   assert.equal(fired.labels.target, '127.0.0.1');
 
@@ -101,7 +70,7 @@ test('pptpmon run probes its configured target: closed port fires tcp-1723-down,
   );
 
   child.kill('SIGTERM');
-  assert.equal(await new Promise((r) => child.once('exit', r)), 0, out.join('').slice(-2000));
+  assert.equal(await new Promise((r) => child.once('exit', r)), 0, output().slice(-2000));
   const store = new SqliteStore({ path: join(dir, 'pptpmon.db') });
   try {
     const probes = await store.queryEvents({ kinds: ['probe.tcp'] });
@@ -119,15 +88,7 @@ test('pptpmon run with an unknown probe check exits 2 naming probes.targets[0].c
     writeFileSync(join(dir, 'syslog'), '');
     writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
     const file = config(dir, await freePort(), await freePort(), ['tcp', 'nope']);
-    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', MAIN, 'run', '-c', file],
-        { timeout: 30_000 },
-        (err, _o, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }),
-      ),
-    );
+    const r = await runCli(['run', '-c', file]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /probes\.targets\[0\]\.checks\[1\]: unknown check "nope"/);
   } finally {
