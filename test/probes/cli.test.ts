@@ -4,83 +4,31 @@
 // identity the test can change between runs; the real pptpd is exercised in control-lab.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ControlFramer, CTRL, encodeControl } from '../../src/pptp/control.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
+import { ControlServers, answerControl, sccrp } from '../helpers/pptp-server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const servers = new ControlServers();
 let port = 0;
 let closedPort = 0;
 let vendor = 'linux';
 let dir = '';
-const srv = net.createServer((s) => {
-  s.on('error', () => {});
-  const f = new ControlFramer();
-  s.on('data', (d: Buffer) => {
-    for (const it of f.push(d)) {
-      if (!it.ok) return void s.destroy();
-      const m = it.message;
-      if (m.type === CTRL.StartControlConnectionRequest) {
-        s.write(
-          encodeControl({
-            type: 2,
-            protocolVersion: 0x100,
-            resultCode: 1,
-            errorCode: 0,
-            framingCaps: 1,
-            bearerCaps: 1,
-            maxChannels: 1,
-            firmwareRevision: 1,
-            hostname: 'local',
-            vendor,
-          }),
-        );
-      } else if (m.type === CTRL.EchoRequest) {
-        s.write(encodeControl({ type: 6, identifier: m.identifier, resultCode: 1, errorCode: 0 }));
-      } else if (m.type === CTRL.StopControlConnectionRequest) {
-        s.end(encodeControl({ type: 4, resultCode: 1, errorCode: 0 }));
-      }
-    }
-  });
-});
-
 before(async () => {
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  port = (srv.address() as net.AddressInfo).port;
-  const tmp = net.createServer();
-  await new Promise<void>((res) => tmp.listen(0, '127.0.0.1', res));
-  closedPort = (tmp.address() as net.AddressInfo).port;
-  await new Promise<void>((res) => tmp.close(() => res()));
+  port = await servers.start((s, m) => answerControl(s, m, sccrp({ vendor })));
+  closedPort = await freePort();
   dir = await mkdtemp(path.join(tmpdir(), 'pptpmon-cli-'));
 });
 
 after(async () => {
-  srv.close();
+  servers.closeAll();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'probe', ...args],
-      { cwd: ROOT, env: { ...process.env, PPTPMON_PASSWORD: '', ...env }, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code =
-          err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(['probe', ...args], { env: { ...process.env, PPTPMON_PASSWORD: '', ...env } });
 }
 
 const state = () => ['--state-file', path.join(dir, 'state.json')];

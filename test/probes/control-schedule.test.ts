@@ -3,9 +3,7 @@
 // runs of one target, and stops cleanly. Probes run for real against a loopback RFC 2637 responder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ControlFramer, CTRL, encodeControl } from '../../src/pptp/control.js';
 import type { Event } from '../../src/events/index.js';
 import { MemoryStateStore } from '../../src/probes/index.js';
 import {
@@ -14,43 +12,14 @@ import {
   resolveTargets,
   type SchedulerDeps,
 } from '../../src/probes/schedule.js';
+import { ControlServers, answerControl, sccrp } from '../helpers/pptp-server.js';
 
 let port = 0;
-const srv = net.createServer((s) => {
-  s.on('error', () => {});
-  const f = new ControlFramer();
-  s.on('data', (d: Buffer) => {
-    for (const it of f.push(d)) {
-      if (!it.ok) return void s.destroy();
-      const m = it.message;
-      if (m.type === CTRL.StartControlConnectionRequest) {
-        s.write(
-          encodeControl({
-            type: 2,
-            protocolVersion: 0x100,
-            resultCode: 1,
-            errorCode: 0,
-            framingCaps: 0,
-            bearerCaps: 0,
-            maxChannels: 1,
-            firmwareRevision: 1,
-            hostname: 'local',
-            vendor: 'linux',
-          }),
-        );
-      } else if (m.type === CTRL.EchoRequest) {
-        s.write(encodeControl({ type: 6, identifier: m.identifier, resultCode: 1, errorCode: 0 }));
-      } else if (m.type === CTRL.StopControlConnectionRequest) {
-        s.end(encodeControl({ type: 4, resultCode: 1, errorCode: 0 }));
-      }
-    }
-  });
-});
+const servers = new ControlServers();
 before(async () => {
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  port = (srv.address() as net.AddressInfo).port;
+  port = await servers.start((s, m) => answerControl(s, m, sccrp({ framingCaps: 0, bearerCaps: 0 })));
 });
-after(() => srv.close());
+after(() => servers.closeAll());
 
 function deps(
   published: Event[],

@@ -4,101 +4,59 @@
 // be reported within bounds, never thrown. The real-server cases are in gre.test.ts.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
-import { CTRL, ControlFramer, encodeControl, type Ocrp, type Sccrp } from '../../src/pptp/control.js';
+import { CTRL, encodeControl, type Ocrp } from '../../src/pptp/control.js';
 import { encodeGre } from '../../src/pptp/gre.js';
 import { RawGreSocket } from '../../src/pptp/raw/gre-socket.js';
+import { runCli } from '../helpers/cli.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
+import { ControlServers, answerControl, sccrp } from '../helpers/pptp-server.js';
 
-const run = promisify(execFile);
+const servers = new ControlServers();
+after(() => servers.closeAll());
 
-const servers: net.Server[] = [];
-const sockets = new Set<net.Socket>();
-after(() => {
-  for (const s of sockets) s.destroy();
-  for (const s of servers) s.close();
-});
-
-const SCCRP: Sccrp = {
-  type: CTRL.StartControlConnectionReply,
-  protocolVersion: 0x100,
-  resultCode: 1,
-  errorCode: 0,
-  framingCaps: 1,
-  bearerCaps: 1,
-  maxChannels: 1,
-  firmwareRevision: 1,
-  hostname: 'loop',
-  vendor: 'test',
-};
+const SCCRP = sccrp({ hostname: 'loop', vendor: 'test' });
 
 /** A control-only PPTP server on loopback: SCCRP and OCRP (call 0), CDN and StopCCRP; never any GRE. */
-async function controlOnlyServer(onCall: (ourCallId: number) => void = () => {}): Promise<number> {
-  const srv = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on('error', () => {});
-    sock.on('close', () => sockets.delete(sock));
-    const f = new ControlFramer();
-    sock.on('data', (d: Buffer) => {
-      for (const it of f.push(d)) {
-        if (!it.ok) return sock.destroy();
-        const m = it.message;
-        if (m.type === CTRL.StartControlConnectionRequest) sock.write(encodeControl(SCCRP));
-        else if (m.type === CTRL.OutgoingCallRequest) {
-          const ocrp: Ocrp = {
-            type: CTRL.OutgoingCallReply,
-            callId: 0,
-            peerCallId: m.callId,
-            resultCode: 1,
-            errorCode: 0,
-            causeCode: 0,
-            connectSpeed: 10_000_000,
-            recvWindow: 64,
-            processingDelay: 0,
-            physicalChannelId: 0,
-          };
-          sock.write(encodeControl(ocrp));
-          onCall(m.callId);
-        } else if (m.type === CTRL.CallClearRequest) {
-          sock.write(
-            encodeControl({
-              type: CTRL.CallDisconnectNotify,
-              callId: 0,
-              resultCode: 3,
-              errorCode: 0,
-              causeCode: 0,
-              callStatistics: '',
-            }),
-          );
-        } else if (m.type === CTRL.StopControlConnectionRequest) {
-          sock.end(encodeControl({ type: CTRL.StopControlConnectionReply, resultCode: 1, errorCode: 0 }));
-        }
-      }
-    });
+function controlOnlyServer(onCall: (ourCallId: number) => void = () => {}): Promise<number> {
+  return servers.start((sock, m) => {
+    if (answerControl(sock, m, SCCRP)) return;
+    if (m.type === CTRL.OutgoingCallRequest) {
+      const ocrp: Ocrp = {
+        type: CTRL.OutgoingCallReply,
+        callId: 0,
+        peerCallId: m.callId,
+        resultCode: 1,
+        errorCode: 0,
+        causeCode: 0,
+        connectSpeed: 10_000_000,
+        recvWindow: 64,
+        processingDelay: 0,
+        physicalChannelId: 0,
+      };
+      sock.write(encodeControl(ocrp));
+      onCall(m.callId);
+    } else if (m.type === CTRL.CallClearRequest) {
+      sock.write(
+        encodeControl({
+          type: CTRL.CallDisconnectNotify,
+          callId: 0,
+          resultCode: 3,
+          errorCode: 0,
+          causeCode: 0,
+          callStatistics: '',
+        }),
+      );
+    }
   });
-  servers.push(srv);
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  return (srv.address() as net.AddressInfo).port;
 }
 
 async function loopProbe(port: number) {
-  const { findProbe, runProbe, MemoryStateStore } = await import('../../src/probes/index.js');
-  const p = findProbe('gre');
-  assert.ok(p);
   const t0 = performance.now();
-  const out = await runProbe(p, {
-    target: '127.0.0.1',
-    port,
-    vantage: 'test',
-    host: 'test',
-    timeoutMs: 1500,
-    options: { restartMs: '300', maxConfigure: '3' },
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  });
+  const out = await runNamedProbe(
+    'gre',
+    probeContext({ port, timeoutMs: 1500, options: { restartMs: '300', maxConfigure: '3' } }),
+  );
   const took = performance.now() - t0;
   assert.ok(took < 8000, `gre probe took ${took} ms`);
   assert.notEqual(out.result.reason, 'deadline');
@@ -107,24 +65,9 @@ async function loopProbe(port: number) {
 }
 
 test('without CAP_NET_RAW the probe says no_raw_socket (needs root or CAP_NET_RAW)', async () => {
-  const { stdout } = await run(
-    'setpriv',
-    [
-      '--bounding-set=-net_raw',
-      '--inh-caps=-net_raw',
-      '--',
-      process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'probe',
-      '127.0.0.1',
-      '--check',
-      'gre',
-      '--json',
-    ],
-    { timeout: 30_000 },
-  ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const { stdout } = await runCli(['probe', '127.0.0.1', '--check', 'gre', '--json'], {
+    under: ['setpriv', '--bounding-set=-net_raw', '--inh-caps=-net_raw', '--'],
+  });
   const doc = JSON.parse(stdout) as { checks: Array<{ stage: string; reason: string; detail: string }> };
   const c = doc.checks[0];
   assert.ok(c);

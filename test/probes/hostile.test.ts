@@ -6,72 +6,33 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ControlFramer, encodeControl, CTRL, type Sccrp } from '../../src/pptp/control.js';
+import { encodeControl, CTRL } from '../../src/pptp/control.js';
 import { PptpControlClient, PptpControlError } from '../../src/pptp/ctrl-client.js';
-import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
+import { ControlServers, sccrp as healthySccrp } from '../helpers/pptp-server.js';
 
 const TIMEOUT_MS = 700;
 
-const GOOD_SCCRP: Sccrp = {
-  type: 2,
-  protocolVersion: 0x100,
-  resultCode: 1,
-  errorCode: 0,
-  framingCaps: 1,
-  bearerCaps: 1,
-  maxChannels: 1,
-  firmwareRevision: 1,
-  hostname: 'local',
-  vendor: 'linux',
-};
+const GOOD_SCCRP = healthySccrp();
 
 type Behaviour = (sock: net.Socket, msgType: number, raw: Buffer) => void;
 
-const sockets = new Set<net.Socket>();
-const servers: net.Server[] = [];
+const servers = new ControlServers();
 const timers = new Set<NodeJS.Timeout>();
 
 /** Starts a loopback server that feeds each decoded client message to `behaviour`. */
-async function hostile(behaviour: Behaviour): Promise<number> {
-  const srv = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on('error', () => {});
-    sock.on('close', () => sockets.delete(sock));
-    const f = new ControlFramer();
-    sock.on('data', (d: Buffer) => {
-      for (const it of f.push(d)) if (it.ok) behaviour(sock, it.message.type, d);
-    });
-  });
-  servers.push(srv);
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-  return (srv.address() as net.AddressInfo).port;
+function hostile(behaviour: Behaviour): Promise<number> {
+  return servers.start((sock, m, chunk) => behaviour(sock, m.type, chunk));
 }
 
 after(() => {
   for (const t of timers) clearTimeout(t);
-  for (const s of sockets) s.destroy();
-  for (const s of servers) s.close();
+  servers.closeAll();
 });
 
-function ctxFor(port: number): ProbeContext {
-  return {
-    target: '127.0.0.1',
-    port,
-    vantage: 'test',
-    host: 'test',
-    timeoutMs: TIMEOUT_MS,
-    options: {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
-}
-
 async function probeControl(port: number) {
-  const probe = findProbe('control');
-  assert.ok(probe);
   const t0 = performance.now();
-  const out = await runProbe(probe, ctxFor(port));
+  const out = await runNamedProbe('control', probeContext({ port, timeoutMs: TIMEOUT_MS }));
   const took = performance.now() - t0;
   // Bounded: one step timeout plus slack, never the runner's last-resort deadline.
   assert.ok(took < 4 * TIMEOUT_MS, `took ${took} ms`);

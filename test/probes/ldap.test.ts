@@ -10,13 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import {
-  MemoryStateStore,
-  findProbe,
-  runProbe,
-  type LdapProbeOptions,
-  type ProbeContext,
-} from '../../src/probes/index.js';
+import type { LdapProbeOptions, ProbeContext } from '../../src/probes/index.js';
+import { freePort } from '../helpers/net.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 const run = promisify(execFile);
 const SUFFIX = 'dc=pptpmon,dc=test';
@@ -27,14 +23,6 @@ let dir = '';
 let url = '';
 let proc: ChildProcess | undefined;
 let startError = '';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return p;
-}
 
 async function waitForPort(port: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -120,24 +108,11 @@ after(async () => {
 });
 
 function ctx(ldap: Partial<LdapProbeOptions>, timeoutMs = 2000): ProbeContext {
-  return {
-    target: '127.0.0.1',
-    port: 1723,
-    vantage: 'test',
-    host: 'test',
-    timeoutMs,
-    ldap: { url, ...ldap },
-    options: {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
+  return probeContext({ timeoutMs, ldap: { url, ...ldap } });
 }
 
 async function probe(c: ProbeContext) {
-  const p = findProbe('ldap');
-  assert.ok(p);
-  const out = await runProbe(p, c);
+  const out = await runNamedProbe('ldap', c);
   assert.equal(out.events[0]?.kind, 'probe.ldap');
   const text = JSON.stringify(out);
   assert.ok(!text.includes(USER_PW) && !text.includes('not-the-pw'), 'no password in output');

@@ -9,15 +9,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import {
-  MemoryStateStore,
-  findProbe,
-  runProbe,
-  type ProbeContext,
-  type RadiusProbeOptions,
-} from '../../src/probes/index.js';
+import type { ProbeContext, RadiusProbeOptions } from '../../src/probes/index.js';
 import { decodePacket, encodePacket, hidePassword } from '../../src/probes/radius/codec.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 const SECRET = 'testing123';
 const USER = 'alice';
@@ -128,11 +122,7 @@ after(async () => {
 });
 
 function ctx(radius: Partial<RadiusProbeOptions>, password = PASSWORD, timeoutMs = 2500): ProbeContext {
-  return {
-    target: '127.0.0.1',
-    port: 1723,
-    vantage: 'test',
-    host: 'test',
+  return probeContext({
     timeoutMs,
     credentials: { user: USER, password },
     radius: {
@@ -144,17 +134,11 @@ function ctx(radius: Partial<RadiusProbeOptions>, password = PASSWORD, timeoutMs
       nasIdentifier: 'pptpmon-test',
       ...radius,
     },
-    options: {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
+  });
 }
 
 async function probe(c: ProbeContext) {
-  const p = findProbe('radius');
-  assert.ok(p);
-  const out = await runProbe(p, c);
+  const out = await runNamedProbe('radius', c);
   assert.equal(out.events[0]?.kind, 'probe.radius');
   // The password and the shared secret never leak into results or events.
   const text = JSON.stringify(out);

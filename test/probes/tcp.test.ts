@@ -7,28 +7,16 @@ import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const NS = `pptpmon-tcp-${process.pid}`;
 let nsError = '';
 
-function ctx(port: number, timeoutMs = 1000): ProbeContext {
-  return {
-    target: '127.0.0.1',
-    port,
-    vantage: 'test',
-    host: 'test',
-    timeoutMs,
-    options: {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
-}
+const probeTcp = (port: number) => runNamedProbe('tcp', probeContext({ port, timeoutMs: 1000 }));
 
 before(async () => {
   try {
@@ -56,42 +44,19 @@ after(async () => {
 async function cliInNs(
   host: string,
 ): Promise<{ code: number; doc: { checks: Array<Record<string, unknown>> } }> {
-  return new Promise((resolve) => {
-    execFile(
-      'ip',
-      [
-        'netns',
-        'exec',
-        NS,
-        process.execPath,
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli/main.ts'),
-        'probe',
-        host,
-        '--check',
-        'tcp',
-        '--json',
-        '--timeout',
-        '800',
-        '--state-file',
-        path.join(tmpdir(), `pptpmon-tcp-state-${process.pid}.json`),
-      ],
-      { cwd: ROOT, timeout: 30_000 },
-      (err, stdout) => {
-        const code =
-          err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 0;
-        resolve({ code, doc: JSON.parse(stdout) as { checks: Array<Record<string, unknown>> } });
-      },
-    );
-  });
+  const state = path.join(tmpdir(), `pptpmon-tcp-state-${process.pid}.json`);
+  const r = await runCli(
+    ['probe', host, '--check', 'tcp', '--json', '--timeout', '800', '--state-file', state],
+    { under: ['ip', 'netns', 'exec', NS] },
+  );
+  return { code: r.code, doc: JSON.parse(r.stdout) as { checks: Array<Record<string, unknown>> } };
 }
 
 test('listening port: ok with the connect time', async () => {
   const srv = net.createServer((s) => s.destroy());
   await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
   try {
-    const out = await runProbe(findProbe('tcp')!, ctx((srv.address() as net.AddressInfo).port));
+    const out = await probeTcp((srv.address() as net.AddressInfo).port);
     assert.equal(out.result.ok, true);
     assert.ok(out.result.ms >= 0 && out.result.ms < 1000);
     assert.equal(out.events[0]?.kind, 'probe.tcp');
@@ -101,11 +66,7 @@ test('listening port: ok with the connect time', async () => {
 });
 
 test('closed port: refused, fast', async () => {
-  const tmp = net.createServer();
-  await new Promise<void>((res) => tmp.listen(0, '127.0.0.1', res));
-  const port = (tmp.address() as net.AddressInfo).port;
-  await new Promise<void>((res) => tmp.close(() => res()));
-  const out = await runProbe(findProbe('tcp')!, ctx(port));
+  const out = await probeTcp(await freePort());
   assert.equal(out.result.ok, false);
   assert.equal(out.result.stage, 'tcp');
   assert.equal(out.result.reason, 'refused');
