@@ -16,7 +16,8 @@ import type { LogRecord } from './record.js';
 import type { Session, SessionRole, Transport } from './session.js';
 import { CtrlLinks, type CtrlState } from './sessions/ctrl.js';
 import { applyHint, type HintEnv } from './sessions/hints.js';
-import { linkEvent, MAX_EVIDENCE, recordMatch, tsMs, type Open } from './sessions/open.js';
+import { applyCtrl, type CtrlSide } from './sessions/pptpd.js';
+import { linkEvent, MAX_EVIDENCE, newOpen, recordMatch, tsMs, type Open } from './sessions/open.js';
 
 export { MAX_EVENT_IDS, MAX_EVIDENCE } from './sessions/open.js';
 
@@ -46,6 +47,14 @@ export class SessionTracker {
     pptpFile: (file) => this.pptpFiles.add(file),
     waiting: (o) => this.waiting.add(o),
   };
+  private readonly side: CtrlSide = {
+    ctrl: this.ctrl,
+    open: this.open,
+    pptpdHosts: this.pptpdHosts,
+    seq: () => this.seq,
+    linkCtrl: (o, c, guessed) => this.linkCtrl(o, c, guessed),
+    close: (o, rec, events, fallback, force) => this.close(o, rec, events, fallback, force),
+  };
 
   constructor(private readonly defaultHost: string) {}
 
@@ -53,11 +62,6 @@ export class SessionTracker {
     return rec.host ?? this.defaultHost;
   }
 
-  /**
-   * Applies one classified record. `events` are the record's events (ids already set); they are
-   * linked to the session (session/user/peer filled in) and may be appended to (ppp.end) or pruned
-   * (a repeated auth.fail for the same attempt).
-   */
   /** A record that matters to no session: only lets waiting sessions expire. */
   tick(rec: LogRecord, events: Event[]): void {
     this.seq++;
@@ -69,10 +73,15 @@ export class SessionTracker {
     if (this.waiting.size > 0) this.expireTerminated(nowIso, events);
   }
 
+  /**
+   * Applies one classified record. `events` are the record's events (ids already set); they are
+   * linked to the session (session/user/peer filled in) and may be appended to (ppp.end) or pruned
+   * (a repeated auth.fail for the same attempt).
+   */
   apply(rec: LogRecord, family: PppFamily, match: Match, events: Event[], unknown = false): void {
     this.seq++;
     const host = this.hostOf(rec);
-    if (family === 'pptpd') this.applyCtrl(rec, host, match, events);
+    if (family === 'pptpd') applyCtrl(this.side, rec, host, match, events);
     else if (family === 'pppd' || match.sessionKey !== undefined)
       this.applyPppd(rec, host, match, events, unknown);
     else if (match.forPid !== undefined) this.applyForPid(rec, host, match, events);
@@ -159,25 +168,7 @@ export class SessionTracker {
     };
     if (rec.pid !== undefined && pidIsPppd) s.pppdPid = rec.pid;
     if (rec.ts !== undefined) s.start = rec.ts;
-    const o: Open = {
-      key,
-      s,
-      file: rec.file,
-      terminated: false,
-      causes: [],
-      roleKnown: false,
-      transportKnown: false,
-      peerFromCalling: false,
-      ctrlGuessed: false,
-      authFailed: false,
-      authOk: false,
-      started: false,
-      backendTimeout: false,
-      lastSeq: this.seq,
-      confReqs: 0,
-      rcvd: false,
-      eventRefs: [],
-    };
+    const o = newOpen(key, s, rec.file, this.seq);
     this.open.set(key, o);
     const early = this.forPid.get(key);
     if (early) {
@@ -203,93 +194,6 @@ export class SessionTracker {
     o.roleKnown = true;
     o.s.transport = 'pptp';
     o.transportKnown = true;
-  }
-
-  private applyCtrl(rec: LogRecord, host: string, match: Match, events: Event[]): void {
-    this.pptpdHosts.add(host);
-    const hints = match.hints ?? [];
-    if (hints.some((x) => x.h === 'mgr.start')) {
-      this.serverRestart(host, rec, events);
-      return;
-    }
-    if (rec.pid === undefined) return;
-    for (const x of hints)
-      if (x.h === 'ctrl.launcher') {
-        // This pid is the launcher child, not a pptpctrl: it will exec pppd under the same pid.
-        this.ctrl.launcherSeen(host, rec.pid, x.remote);
-        return;
-      }
-    // Only a line that starts or drives a call creates pptpctrl state; the rest (chatter, the exit
-    // lines after the state was dropped) must not leave entries behind.
-    const creates = hints.some(
-      (x) => x.h === 'peer' || x.h === 'ctrl.addr' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap',
-    );
-    if (hints.some((x) => x.h === 'peer' || x.h === 'ctrl.addr')) {
-      // "remote address = " and then "Client <ip> control connection started" begin a new pptpctrl: a
-      // state left on this pid by one whose exit was never logged (pid reuse after a log gap) must not
-      // lend it its old call. (A state with only the address is this pptpctrl's own first line.)
-      const stale = this.ctrl.get(host, rec.pid);
-      if (
-        stale &&
-        (stale.peer !== undefined ||
-          stale.launchingMs !== undefined ||
-          stale.pppdPid !== undefined ||
-          stale.sessionKey !== undefined)
-      ) {
-        if (stale.sessionKey !== undefined) {
-          const so = this.open.get(stale.sessionKey);
-          if (so && so.ctrl === stale) so.ctrl = undefined;
-        }
-        this.ctrl.drop(stale);
-      }
-    }
-    const c = creates ? this.ctrl.touch(host, rec.pid, tsMs(rec.ts)) : this.ctrl.get(host, rec.pid);
-    if (!c) return;
-    for (const x of hints) {
-      switch (x.h) {
-        case 'peer':
-          c.peer = x.peer;
-          break;
-        case 'ctrl.addr':
-          c.remoteAddr = x.remote;
-          break;
-        case 'ctrl.launching':
-          this.ctrl.launching(c, tsMs(rec.ts));
-          break;
-        case 'ctrl.reap': {
-          const o = this.open.get(`${host}|${x.pppdPid}`);
-          this.ctrl.reaped(c, x.pppdPid);
-          if (o && o.ctrl !== c) this.linkCtrl(o, c, false);
-          else if (o) o.ctrlGuessed = false;
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    const o = c.sessionKey !== undefined ? this.open.get(c.sessionKey) : undefined;
-    if (o) {
-      recordMatch(o, rec, match, events, this.seq);
-      if (rec.message.startsWith('GRE: read(') && rec.message.includes('from PTY failed')) c.ptyFailed = true;
-    }
-    if (hints.some((x) => x.h === 'ctrl.exit')) {
-      // pppd died without a clean end (no "Connection terminated."): the pty read failure is the proof.
-      if (o && !o.terminated && c.ptyFailed) this.close(o, rec, events, 'pppd_crash');
-      else if (o && o.awaitCtrlUntilMs !== undefined) this.close(o, rec, events);
-      this.ctrl.drop(c);
-    }
-  }
-
-  private serverRestart(host: string, rec: LogRecord, events: Event[]): void {
-    for (const o of [...this.open.values()]) {
-      if (o.s.host !== host || o.s.role !== 'server') continue;
-      // Exited on a hangup whose pptpctrl never said goodbye: pptpd (and its children) were killed.
-      if (o.s.transport !== 'pptp' && !(o.s.transport === 'unknown' && o.tty?.startsWith('/dev/pts')))
-        continue;
-      if (o.s.evidence.length < MAX_EVIDENCE) o.s.evidence.push(rec.raw);
-      this.close(o, rec, events, 'server_restart', true);
-    }
-    this.ctrl.dropHost(host);
   }
 
   /** Closes sessions whose wait ran out; their ppp.end is stamped with the line that ended them. */

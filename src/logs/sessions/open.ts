@@ -105,3 +105,26 @@ export function linkEvent(o: Open, ev: Event): void {
   // follower's line ids); Session.eventIds is read from these when the session is drained.
   if (o.eventRefs.length < MAX_EVENT_IDS) o.eventRefs.push(ev);
 }
+
+/** A session just opened: nothing known yet but its first line. */
+export function newOpen(key: string, s: Session, file: string, seq: number): Open {
+  return {
+    key,
+    s,
+    file,
+    terminated: false,
+    causes: [],
+    roleKnown: false,
+    transportKnown: false,
+    peerFromCalling: false,
+    ctrlGuessed: false,
+    authFailed: false,
+    authOk: false,
+    started: false,
+    backendTimeout: false,
+    lastSeq: seq,
+    confReqs: 0,
+    rcvd: false,
+    eventRefs: [],
+  };
+}
