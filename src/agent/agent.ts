@@ -29,7 +29,9 @@ export interface AgentOptions {
 }
 
 export class Agent {
-  private timers: NodeJS.Timeout[] = [];
+  // One pending timer per loop (slot i), replaced on each tick: pushing every tick's timer into a list
+  // kept ~4 Timeout objects a second alive for the agent's whole life.
+  private timers: Array<NodeJS.Timeout | undefined> = [];
   private running = false;
   private chain: Promise<void> = Promise.resolve();
   readonly counts = { lines: 0, events: 0, sinkErrors: 0, collectorErrors: 0 };
@@ -90,6 +92,8 @@ export class Agent {
     this.running = true;
     this.opts.journal?.start();
     const loop = (ms: number, fn: () => Promise<unknown>, what: string): void => {
+      const slot = this.timers.length;
+      this.timers.push(undefined);
       const tick = async (): Promise<void> => {
         if (!this.running) return;
         try {
@@ -99,7 +103,7 @@ export class Agent {
           else this.counts.collectorErrors++;
           this.opts.onNote?.(`${what}: ${(err as Error).message}`);
         }
-        if (this.running) this.timers.push(setTimeout(() => void tick(), ms));
+        if (this.running) this.timers[slot] = setTimeout(() => void tick(), ms);
       };
       void tick();
     };
@@ -110,7 +114,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) if (t) clearTimeout(t);
     this.timers = [];
     this.opts.journal?.stop();
     await this.chain;

@@ -12,6 +12,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -40,6 +41,8 @@ export interface SpoolPosition {
   offset: number;
 }
 
+/** Read size for peek(): bounds the spool's read buffer whatever the segment size. */
+const READ_CHUNK = 256 * 1024;
 const SEG_RE = /^seg-(\d{12})\.ndjson$/;
 const segName = (n: number): string => `seg-${String(n).padStart(12, '0')}.ndjson`;
 
@@ -65,8 +68,16 @@ export class Spool<T> {
     if (last !== undefined && (this.sizes.get(last) ?? 0) > 0) {
       // A crash mid-append leaves a torn last line (never acknowledged to the caller, who re-sends
       // it): end it so the next item starts on its own line; peek() skips the torn one.
-      const buf = readFileSync(join(opts.dir, segName(last)));
-      if (buf[buf.length - 1] !== 0x0a) this.write('\n');
+      // Only the last byte is needed (a segment can be many MB).
+      const size = this.sizes.get(last) ?? 0;
+      const fd = openSync(join(opts.dir, segName(last)), 'r');
+      const b = Buffer.alloc(1);
+      try {
+        readSync(fd, b, 0, 1, size - 1);
+      } finally {
+        closeSync(fd);
+      }
+      if (b[0] !== 0x0a) this.write('\n');
     }
   }
 
@@ -127,10 +138,9 @@ export class Spool<T> {
     while (this.total() > this.opts.maxBytes && this.segments.length > 1) {
       const oldest = this.segments.shift() as number;
       const path = join(this.opts.dir, segName(oldest));
-      const text = readFileSync(path, 'utf8');
       const from =
-        oldest === this.acked.segment ? this.acked.offset : oldest < this.acked.segment ? text.length : 0;
-      for (const line of text.slice(from).split('\n')) {
+        oldest === this.acked.segment ? this.acked.offset : oldest < this.acked.segment ? Infinity : 0;
+      for (const line of from === Infinity ? [] : segmentLines(path, from)) {
         if (line === '') continue;
         // A drop record that is itself dropped carries its count forward: the total stays exact.
         let carried: number | undefined;
@@ -153,27 +163,55 @@ export class Spool<T> {
     }
   }
 
-  /** The next unacknowledged events, in order, and the position to ack once they are delivered. */
+  /**
+   * The next unacknowledged events, in order, and the position to ack once they are delivered. Reads
+   * from the acknowledged offset in chunks: a segment is up to maxBytes/16 (16 MB by default) and the
+   * shipper peeks every second, so reading whole segments cost that much memory and CPU each time.
+   */
   peek(maxItems: number, maxBytes = 4 << 20): { items: T[]; next: SpoolPosition } {
     const events: T[] = [];
     let pos = { ...this.acked };
     let bytes = 0;
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
     for (const seg of this.segments) {
       if (seg < pos.segment) continue;
       if (seg > pos.segment) pos = { segment: seg, offset: 0 };
-      const buf = readFileSync(join(this.opts.dir, segName(seg)));
+      let fd: number;
+      try {
+        fd = openSync(join(this.opts.dir, segName(seg)), 'r');
+      } catch {
+        continue; // dropped under us by the bound: the next segment follows
+      }
       let off = pos.offset;
-      while (off < buf.length && events.length < maxItems && bytes < maxBytes) {
-        const nl = buf.indexOf(0x0a, off);
-        if (nl < 0) break; // torn tail after a crash mid-write: not acknowledged, ignored
-        const line = buf.subarray(off, nl).toString('utf8');
-        bytes += nl + 1 - off;
-        off = nl + 1;
-        try {
-          events.push(JSON.parse(line) as T);
-        } catch {
-          // A corrupt line cannot be shipped; skipping it keeps the queue moving (counted by caller via gap).
+      let carry: Buffer | undefined; // a line longer than what one read gave
+      try {
+        reading: while (events.length < maxItems && bytes < maxBytes) {
+          const n = readSync(fd, chunk, 0, chunk.length, off + (carry?.length ?? 0));
+          if (n === 0) break; // end, or a torn tail after a crash mid-write: not acknowledged, ignored
+          let data = chunk.subarray(0, n);
+          if (carry) data = Buffer.concat([carry, data]);
+          carry = undefined;
+          let at = 0;
+          for (;;) {
+            if (events.length >= maxItems || bytes >= maxBytes) break reading;
+            const nl = data.indexOf(0x0a, at);
+            if (nl < 0) {
+              carry = Buffer.from(data.subarray(at));
+              break;
+            }
+            const line = data.toString('utf8', at, nl);
+            bytes += nl + 1 - at;
+            off += nl + 1 - at;
+            at = nl + 1;
+            try {
+              events.push(JSON.parse(line) as T);
+            } catch {
+              // A corrupt line cannot be shipped; skipping it keeps the queue moving (counted by caller via gap).
+            }
+          }
         }
+      } finally {
+        closeSync(fd);
       }
       pos = { segment: seg, offset: off };
       if (events.length >= maxItems || bytes >= maxBytes) break;
@@ -207,5 +245,30 @@ export class Spool<T> {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** The lines of a segment file from a byte offset, read in chunks (a segment can be many MB). */
+function* segmentLines(path: string, from: number): Generator<string> {
+  const fd = openSync(path, 'r');
+  const chunk = Buffer.allocUnsafe(READ_CHUNK);
+  let pos = from;
+  let carry = Buffer.alloc(0);
+  try {
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      pos += n;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let at = 0;
+      for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, at)) {
+        yield data.toString('utf8', at, nl);
+        at = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(at));
+    }
+    if (carry.length > 0) yield carry.toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
