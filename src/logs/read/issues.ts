@@ -38,6 +38,15 @@ export class IssueLog {
     }
   }
 
+  /**
+   * Takes the totals of a log kept on another thread (parallel.ts), whose kept issues were add()ed
+   * here as they came: afterwards the counts are that log's.
+   */
+  absorb(counts: Iterable<[string, number]>, fatal: boolean): void {
+    for (const [key, n] of counts) this.counts.set(key, n);
+    if (fatal) this.fatal = true;
+  }
+
   /** Per file and kind: how many more there were than the kept ones. */
   overflow(): { file: string; kind: IssueKind; more: number }[] {
     const out: { file: string; kind: IssueKind; more: number }[] = [];

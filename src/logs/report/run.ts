@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { LogPipeline } from '../pipeline.js';
-import { LogReader, formatIssue } from '../read/index.js';
+import { LogReader, formatIssue, type ReadOptions } from '../read/index.js';
+import { ParallelReader, worthParallel } from '../read/parallel.js';
 import type { Session } from '../session.js';
 import { Aggregator, type AnalyzeFilter } from './aggregate.js';
 import { buildDocument, type AnalyzeDocument } from './document.js';
@@ -22,6 +23,11 @@ export interface AnalyzeOptions {
   defaultHost?: string;
   stdin?: Readable;
   nowMs?: number;
+  /**
+   * Read on a worker thread (classify on this one): default for large regular files (worthParallel);
+   * true/false forces it (tests compare both).
+   */
+  parallel?: boolean;
   write: (s: string) => void;
   writeErr: (s: string) => void;
 }
@@ -47,12 +53,15 @@ class Out {
 /** Runs the analysis and writes the report; returns the exit code (0, or 2 when an input was unreadable). */
 export async function runAnalyze(o: AnalyzeOptions): Promise<number> {
   const out = new Out(o.write);
-  const reader = new LogReader(o.files, {
+  const ro: ReadOptions = {
     ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
-    ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
     ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
     onIssue: (i) => o.writeErr(`pptpmon analyze: ${formatIssue(i)}\n`),
-  });
+  };
+  const parallel = o.stdin === undefined && (o.parallel ?? (await worthParallel(o.files)));
+  const reader = parallel
+    ? new ParallelReader(o.files, ro)
+    : new LogReader(o.files, { ...ro, ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) });
   await reader.open();
   const pipeline = new LogPipeline(o.defaultHost !== undefined ? { host: o.defaultHost } : {});
   const agg = new Aggregator(o.filter ?? {});
