@@ -3,15 +3,8 @@
  * real pptpd/pppd. The host reaches the lab through the route the lab sets up (LAB_ROUTE via its veth),
  * so no `ip netns exec` is needed.
  */
-import { performance } from 'node:perf_hooks';
-import {
-  findProbe,
-  MemoryStateStore,
-  runProbe,
-  type CheckResult,
-  type ProbeContext,
-  type ProbeOutcome,
-} from '../../src/probes/index.js';
+import type { CheckResult, ProbeContext, ProbeOutcome } from '../../src/probes/index.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 export interface ProbeRunOptions {
   user?: string;
@@ -21,17 +14,7 @@ export interface ProbeRunOptions {
 }
 
 export function labContext(server: string, o: ProbeRunOptions = {}): ProbeContext {
-  const ctx: ProbeContext = {
-    target: server,
-    port: 1723,
-    vantage: 'test',
-    host: 'test',
-    timeoutMs: o.timeoutMs ?? 5000,
-    options: o.options ?? {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
+  const ctx = probeContext({ target: server, timeoutMs: o.timeoutMs ?? 5000, options: o.options ?? {} });
   if (o.user !== undefined) ctx.credentials = { user: o.user, password: o.password ?? '' };
   return ctx;
 }
@@ -41,9 +24,7 @@ export async function probe(
   server: string,
   o: ProbeRunOptions = {},
 ): Promise<ProbeOutcome & { result: CheckResult }> {
-  const p = findProbe(name);
-  if (!p) throw new Error(`probe ${name} is not registered`);
-  return runProbe(p, labContext(server, o));
+  return runNamedProbe(name, labContext(server, o));
 }
 
 /** 10.78.0.100-249 style pool -> membership test. */

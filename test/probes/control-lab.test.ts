@@ -3,66 +3,24 @@
 // Connection. Fault `pptpd-stop` (under the lab's exclusive lock): both fail at stage tcp, refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { getLab } from '../lab/lab.js';
 import { PptpControlClient } from '../../src/pptp/ctrl-client.js';
-import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { MemoryStateStore, type ProbeContext } from '../../src/probes/index.js';
+import { runCli } from '../helpers/cli.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 /** `pptpmon probe HOST --check tcp,control --nagios` through the real CLI process. */
-function nagios(host: string): Promise<{ code: number; line: string }> {
+async function nagios(host: string): Promise<{ code: number; line: string }> {
   const state = path.join(tmpdir(), `pptpmon-lab-nagios-${process.pid}.json`);
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli/main.ts'),
-        'probe',
-        host,
-        '--check',
-        'tcp,control',
-        '--nagios',
-        '-w',
-        '20000',
-        '-c',
-        '30000',
-        '--state-file',
-        state,
-      ],
-      { cwd: ROOT, timeout: 60_000 },
-      (err, stdout) => {
-        const code =
-          err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 0;
-        resolve({ code, line: stdout });
-      },
-    );
-  });
+  const args = ['probe', host, '--check', 'tcp,control', '--nagios', '-w', '20000', '-c', '30000'];
+  const r = await runCli([...args, '--state-file', state], { timeoutMs: 60_000 });
+  return { code: r.code, line: r.stdout };
 }
 
 function ctx(target: string, state = new MemoryStateStore()): ProbeContext {
-  return {
-    target,
-    port: 1723,
-    vantage: 'lab-host',
-    host: 'test',
-    timeoutMs: 5000,
-    options: {},
-    state,
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-  };
-}
-
-async function probe(name: string, c: ProbeContext) {
-  const p = findProbe(name);
-  assert.ok(p, name);
-  return runProbe(p, c);
+  return probeContext({ target, vantage: 'lab-host', timeoutMs: 5000, state });
 }
 
 test('healthy lab pptpd: tcp and control succeed; pptpd sees our StopCCRQ', async (t) => {
@@ -72,10 +30,10 @@ test('healthy lab pptpd: tcp and control succeed; pptpd sees our StopCCRQ', asyn
   const release = await lab.lock();
   t.after(release);
   const server = lab.net.serverIp;
-  const tcp = await probe('tcp', ctx(server));
+  const tcp = await runNamedProbe('tcp', ctx(server));
   assert.equal(tcp.result.ok, true, String(tcp.result.detail));
   const mark = lab.logMark();
-  const control = await probe('control', ctx(server));
+  const control = await runNamedProbe('control', ctx(server));
   const r = control.result;
   assert.equal(r.ok, true, String(r.detail));
   assert.equal(r.protocolVersion, '1.0');
@@ -131,11 +89,11 @@ test('pptpd stopped: tcp and control fail at stage tcp with reason refused', asy
   await lab.exclusive(async () => {
     const fault = await lab.fault('pptpd-stop');
     try {
-      const tcp = await probe('tcp', ctx(lab.net.serverIp));
+      const tcp = await runNamedProbe('tcp', ctx(lab.net.serverIp));
       assert.equal(tcp.result.ok, false);
       assert.equal(tcp.result.stage, 'tcp');
       assert.equal(tcp.result.reason, 'refused');
-      const control = await probe('control', ctx(lab.net.serverIp));
+      const control = await runNamedProbe('control', ctx(lab.net.serverIp));
       assert.equal(control.result.stage, 'tcp');
       assert.equal(control.result.reason, 'refused');
       assert.equal(control.events[0]?.severity, 'critical');
@@ -146,7 +104,7 @@ test('pptpd stopped: tcp and control fail at stage tcp with reason refused', asy
       await fault.undo();
     }
     // And back: the probe sees the restarted server.
-    const again = await probe('control', ctx(lab.net.serverIp));
+    const again = await runNamedProbe('control', ctx(lab.net.serverIp));
     assert.equal(again.result.ok, true, String(again.result.detail));
   });
 });

@@ -3,16 +3,17 @@
 // both, gre only from A, so the comparison says `path_problem` for gre, not "server down".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { getLab } from '../lab/lab.js';
 import { compareVantages, type VantageReport } from '../../src/probes/vantage.js';
 import type { CheckResult } from '../../src/probes/types.js';
+import { runCli } from '../helpers/cli.js';
+import { nftIn } from '../helpers/netns.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 test('compareVantages: ok, down everywhere, and down from some (path problem)', () => {
   const ok = (check: CheckResult['check']): CheckResult => ({ check, ok: true, ms: 1 });
@@ -39,52 +40,22 @@ test('compareVantages: ok, down everywhere, and down from some (path problem)', 
   assert.deepEqual(v[1]?.okFrom, ['a']);
 });
 
-/** Feeds nft a ruleset on stdin inside a namespace (argv only, no shell). */
-function nft(ns: string, rules: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nft in ${ns}: ${err}`))));
-    p.stdin.end(rules);
-  });
-}
-
-function probeFrom(ns: string, vantage: string, server: string): Promise<VantageReport & { ok: boolean }> {
+async function probeFrom(
+  ns: string,
+  vantage: string,
+  server: string,
+): Promise<VantageReport & { ok: boolean }> {
   const state = path.join(tmpdir(), `pptpmon-vantage-${vantage}-${process.pid}.json`);
-  return new Promise((resolve, reject) => {
-    execFile(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns,
-        process.execPath,
-        '--import',
-        'tsx',
-        path.join(ROOT, 'src/cli/main.ts'),
-        'probe',
-        server,
-        '--check',
-        'tcp,control,gre',
-        '--json',
-        '--vantage',
-        vantage,
-        '--timeout',
-        '5000',
-        '--state-file',
-        state,
-      ],
-      { cwd: ROOT, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        try {
-          resolve(JSON.parse(stdout) as VantageReport & { ok: boolean });
-        } catch {
-          reject(new Error(`probe from ${vantage} printed no JSON (${err?.message ?? ''}): ${stderr}`));
-        }
-      },
-    );
+  const args = ['probe', server, '--check', 'tcp,control,gre', '--json', '--vantage', vantage];
+  const r = await runCli([...args, '--timeout', '5000', '--state-file', state], {
+    under: ['ip', 'netns', 'exec', ns],
+    timeoutMs: 120_000,
   });
+  try {
+    return JSON.parse(r.stdout) as VantageReport & { ok: boolean };
+  } catch {
+    throw new Error(`probe from ${vantage} printed no JSON (exit ${r.code}): ${r.stderr}`);
+  }
 }
 
 test('two vantages on the lab, GRE dropped in front of one: gre is a path problem, not a server failure', async (t) => {
@@ -126,7 +97,7 @@ test('two vantages on the lab, GRE dropped in front of one: gre is a path proble
         await run('ip', ['-n', v.ns, 'link', 'set', v.vIf, 'up']);
         await run('ip', ['-n', v.ns, 'route', 'add', 'default', 'via', v.labIp]);
         if (v.dropGre) {
-          await nft(
+          await nftIn(
             v.ns,
             'table inet pptpmon_vantage {\n  chain out {\n    type filter hook output priority 0;\n    ip protocol gre drop\n  }\n  chain in {\n    type filter hook input priority 0;\n    ip protocol gre drop\n  }\n}\n',
           );

@@ -2,23 +2,12 @@
 // profile uses), including the `radius-stop` fault under the lab's lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { getLab, type LabHandle } from '../lab/lab.js';
-import { MemoryStateStore, findProbe, runProbe, type ProbeContext } from '../../src/probes/index.js';
+import type { ProbeContext } from '../../src/probes/index.js';
+import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 function ctx(lab: LabHandle, over: Partial<ProbeContext>): ProbeContext {
-  return {
-    target: lab.net.serverIp,
-    port: 1723,
-    vantage: 'lab-host',
-    host: 'test',
-    timeoutMs: 2000,
-    options: {},
-    state: new MemoryStateStore(),
-    now: () => performance.now(),
-    wallClock: () => new Date(),
-    ...over,
-  };
+  return probeContext({ target: lab.net.serverIp, vantage: 'lab-host', ...over });
 }
 
 function radiusCtx(lab: LabHandle, method: 'status' | 'pap' | 'mschapv2', password: string): ProbeContext {
@@ -36,9 +25,7 @@ function radiusCtx(lab: LabHandle, method: 'status' | 'pap' | 'mschapv2', passwo
 }
 
 async function probe(name: string, c: ProbeContext) {
-  const p = findProbe(name);
-  assert.ok(p, name);
-  return (await runProbe(p, c)).result;
+  return (await runNamedProbe(name, c)).result;
 }
 
 test('lab FreeRADIUS: Status-Server, PAP and MS-CHAPv2 accept; a wrong password is rejected', async (t) => {

@@ -3,13 +3,14 @@
 // `unreachable` route inside that namespace). The probe runs inside the namespace through the real CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
+import { nftIn } from '../helpers/netns.js';
 import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
 
 const run = promisify(execFile);
@@ -25,13 +26,7 @@ before(async () => {
     await run('ip', ['-n', NS, 'route', 'add', 'unreachable', '10.99.0.1/32']);
     const rules =
       'table inet pptpmon_test {\n  chain input {\n    type filter hook input priority 0;\n    tcp dport 1723 drop\n  }\n}\n';
-    await new Promise<void>((resolve, reject) => {
-      const p = spawn('ip', ['netns', 'exec', NS, 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nft: ${err}`))));
-      p.stdin.end(rules);
-    });
+    await nftIn(NS, rules);
   } catch (err) {
     nsError = `cannot set up network namespace with nftables (needs root, iproute2, nftables): ${(err as Error).message}`;
   }
