@@ -71,22 +71,13 @@ export interface ProbeRun {
 export async function runProbe(probe: Probe, ctx: ProbeContext): Promise<ProbeOutcome> {
   const deadline = probe.deadlineMs ? probe.deadlineMs(ctx) : 3 * ctx.timeoutMs;
   const t0 = ctx.now();
+  // Which stage the probe had reached is not known here: the check fails as a whole, at stage tcp.
+  const failedAs = (reason: string, detail: string): ProbeOutcome =>
+    outcome(ctx, failed(probe.name, ctx.now() - t0, 'tcp', reason, detail));
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<ProbeOutcome>((resolve) => {
     timer = setTimeout(
-      () =>
-        resolve(
-          outcome(
-            ctx,
-            failed(
-              probe.name,
-              ctx.now() - t0,
-              'tcp',
-              'deadline',
-              `${probe.name} probe did not finish within ${deadline} ms`,
-            ),
-          ),
-        ),
+      () => resolve(failedAs('deadline', `${probe.name} probe did not finish within ${deadline} ms`)),
       deadline,
     );
   });
@@ -95,15 +86,9 @@ export async function runProbe(probe: Probe, ctx: ProbeContext): Promise<ProbeOu
       probe
         .run(ctx)
         .catch((err: unknown) =>
-          outcome(
-            ctx,
-            failed(
-              probe.name,
-              ctx.now() - t0,
-              'tcp',
-              'internal_error',
-              `${probe.name} probe failed: ${err instanceof Error ? err.message : String(err)}`,
-            ),
+          failedAs(
+            'internal_error',
+            `${probe.name} probe failed: ${err instanceof Error ? err.message : String(err)}`,
           ),
         ),
       guard,
