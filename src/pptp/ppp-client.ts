@@ -5,7 +5,7 @@
  * `send`, come in through `input`, time comes from the injected `now`, and `tick()` drives restart
  * timers, so tests run it with a fake clock and the probes wire it to a raw GRE socket.
  */
-import { CcpPolicy, type MppeSettings, type MppeWanted } from './ccp.js';
+import { CcpPolicy, type MppeSettings } from './ccp.js';
 import { MsChapV2Client } from './chap-client.js';
 import { CP, decodeCp, encodeCp, u16, type CpPacket } from './cp.js';
 import { clientStartKeys } from './crypto/mppe-keys.js';
@@ -15,42 +15,9 @@ import { IpcpPolicy, ipToString } from './ipcp.js';
 import { decodeEchoData, encodeEchoData, LcpPolicy } from './lcp.js';
 import { MppeDecryptor, MppeEncryptor } from './mppe.js';
 import { decodePpp, encodePpp, PPP } from './ppp.js';
+import type { PppClientOptions, PppEvent, PppFailure, PppStage } from './ppp-types.js';
 
-export type PppStage = 'lcp' | 'auth' | 'ccp' | 'ipcp' | 'data';
-
-export interface PppFailure {
-  stage: PppStage;
-  reason: string;
-  detail: string;
-}
-
-export interface PppClientOptions {
-  user: string;
-  password: string;
-  /** null: offer no MPPE (test option; behaves like pppd `nomppe`). */
-  mppe: MppeWanted | null;
-  askDns?: boolean;
-  mru?: number;
-  /** Restart timer (RFC 1661 §4.6; pppd's default is 3 s). */
-  restartMs: number;
-  /** Max-Configure (pppd default 10). */
-  maxConfigure: number;
-  /** How long to wait for the server's CHAP Challenge / Success after LCP is up. */
-  authTimeoutMs: number;
-  /** false: stay silent in the authentication phase (gre/mtu probes only need LCP up). */
-  authenticate?: boolean;
-  now: () => number;
-  random: (bytes: number) => Buffer;
-}
-
-export type PppEvent =
-  | { type: 'stage'; stage: PppStage; ms: number }
-  | { type: 'up'; localIp: string; remoteIp: string; mppe?: MppeSettings; dns: string[] }
-  | { type: 'failed'; failure: PppFailure }
-  | { type: 'echo-reply'; id: number; rttMs: number; bytes: number }
-  | { type: 'ip'; packet: Buffer }
-  | { type: 'closed' }
-  | { type: 'warning'; message: string };
+export type { PppClientOptions, PppEvent, PppFailure, PppStage } from './ppp-types.js';
 
 type Phase = 'lcp' | 'auth' | 'network' | 'open' | 'terminating' | 'dead';
 
