@@ -1,8 +1,11 @@
 /**
  * Wall-clock times in log lines to UTC. Syslog lines without a zone (RFC 3164, OpenWrt logd, pppd's
- * own timestamps) are read in a configured IANA zone, default the host's. Intl gives the zone offset;
- * offsets are cached per UTC hour so the hot path does no Intl work once a file's hours are seen.
+ * own timestamps) are read in a configured IANA zone, default the host's. Intl gives the zone offset,
+ * through the cached lookup the rules use too (rules/zone.ts ZoneOffsets), so the hot path does no
+ * Intl work once a file's hours are seen.
  */
+import { readlinkSync } from 'node:fs';
+import { ZoneOffsets } from '../../rules/zone.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const MONTH_CODES = new Map(
@@ -39,6 +42,16 @@ export function hostTimeZone(): string {
   // TZ=UTC (containers, most servers): answered without starting ICU.
   const tz = process.env.TZ?.replace(/^:/, '');
   if (tz !== undefined && isUtc(tz)) return 'UTC';
+  if (tz === undefined) {
+    // No TZ: ICU takes the zone /etc/localtime links to (…/zoneinfo/Etc/UTC on most servers and
+    // containers), so a UTC link is answered the same way without ICU's start-up.
+    try {
+      const zone = /zoneinfo\/(.+)$/.exec(readlinkSync('/etc/localtime'))?.[1];
+      if (zone !== undefined && isUtc(zone)) return 'UTC';
+    } catch {
+      // Not a link (a copied zone file) or absent: ask ICU.
+    }
+  }
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
@@ -52,8 +65,6 @@ export function checkTimeZone(zone: string): void {
   }
 }
 
-const HOUR_MS = 3_600_000;
-
 /** Names of UTC itself: no Intl needed (ICU's first use costs tens of milliseconds at start-up). */
 function isUtc(zone: string): boolean {
   return zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT' || zone === 'Etc/GMT';
@@ -62,58 +73,27 @@ function isUtc(zone: string): boolean {
 /** Converts wall-clock fields in one IANA zone to UTC epoch milliseconds. */
 export class ZoneClock {
   readonly zone: string;
-  private readonly utc: boolean;
-  private readonly dtf: Intl.DateTimeFormat | undefined;
-  private readonly offsets = new Map<number, number>();
+  /** The rules' cached offset lookup (per quarter hour: zones like +5:45 or +9:30 change on those). */
+  private readonly offsets: ZoneOffsets | undefined;
 
   constructor(zone: string) {
     this.zone = zone;
-    this.utc = isUtc(zone);
-    if (!this.utc) checkTimeZone(zone);
-    this.dtf = this.utc
-      ? undefined
-      : new Intl.DateTimeFormat('en-US', {
-          timeZone: zone,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
+    if (isUtc(zone)) this.offsets = undefined;
+    else {
+      checkTimeZone(zone);
+      this.offsets = new ZoneOffsets(zone);
+    }
   }
 
   /** Offset of the zone from UTC (ms, east positive) at the instant `utcMs`. */
   offsetAt(utcMs: number): number {
-    if (!this.dtf) return 0;
-    const bucket = Math.floor(utcMs / HOUR_MS);
-    const hit = this.offsets.get(bucket);
-    if (hit !== undefined) return hit;
-    const f: Record<string, number> = {};
-    for (const p of this.dtf.formatToParts(bucket * HOUR_MS)) {
-      if (p.type !== 'literal') f[p.type] = Number(p.value);
-    }
-    const wall = Date.UTC(
-      f.year ?? 1970,
-      (f.month ?? 1) - 1,
-      f.day ?? 1,
-      f.hour ?? 0,
-      f.minute ?? 0,
-      f.second ?? 0,
-    );
-    const off = wall - bucket * HOUR_MS;
-    // Zones change offset on hour boundaries (a few historic ones aside), so one entry per UTC hour
-    // is exact; the bound keeps a years-long log from growing the map without end.
-    if (this.offsets.size > 50_000) this.offsets.clear();
-    this.offsets.set(bucket, off);
-    return off;
+    return this.offsets === undefined ? 0 : this.offsets.offsetAt(utcMs);
   }
 
   /** UTC ms for a wall time in this zone. In a DST gap the time is read with the offset before it. */
   toUtc(year: number, month0: number, day: number, h: number, m: number, s: number, ms = 0): number {
     const wall = Date.UTC(year, month0, day, h, m, s, ms);
-    if (!this.dtf) return wall;
+    if (this.offsets === undefined) return wall;
     const off1 = this.offsetAt(wall);
     const t = wall - off1;
     const off2 = this.offsetAt(t);
