@@ -1,7 +1,8 @@
 /**
  * Follows journald with `journalctl -f -o json` (execFile-style spawn with an argument array, never a
  * shell). Resumes with `--after-cursor` from the persisted `__CURSOR` of the last stored entry, so the
- * same at-least-once + dedup contract as files holds: a line's id is its journal cursor.
+ * same at-least-once + dedup contract as files holds: a line's id comes from its journal cursor
+ * (journalLineId).
  *
  * Each delivered line's text is the original JSON object line, so the `journal-json` line format
  * (src/logs/formats/) parses it like any `journalctl -o json` input.
@@ -26,17 +27,38 @@ export interface JournalFollowerOptions {
 
 const FIELD_RE = /^[A-Z0-9_]+=/;
 
+/**
+ * The line id of the journal entry at `cursor`: the cursor (sd_journal_get_cursor(3):
+ * `s=<seqnum id>;i=<seqnum>;b=<boot id>;m=<monotonic>;t=<realtime>;x=<xor hash of the fields>`) without
+ * `s=` and `i=`. Those two number the entry within a journal file, they do not name the entry: when
+ * journald flushes the runtime journal to /var/log/journal (systemd-journal-flush.service at boot,
+ * SIGUSR1) the copies get the persistent file's seqnum id (seen with systemd 252), and their seqnums are
+ * assigned by that file. Boot id, both timestamps and the hash of all fields stay, so the id stays and
+ * an entry read before and after a flush dedups (test/logs/follow/journald.test.ts).
+ */
+export function journalLineId(cursor: string): string {
+  const keep = cursor.split(';').filter((p) => !p.startsWith('s=') && !p.startsWith('i='));
+  return `journal:${keep.join(';')}`;
+}
+
 export class JournalFollower {
   private child: ChildProcess | undefined;
   private buffered: FollowedLine[] = [];
   private notes: string[] = [];
+  /** Cursor of the last entry handed out by poll(): what the caller persists. */
   private cursor: string | undefined;
+  /**
+   * Cursor of the last entry received from journalctl, polled or not. A restarted journalctl resumes
+   * after it, not after `cursor`: entries still buffered would otherwise arrive a second time.
+   */
+  private received: string | undefined;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private seq = 0;
 
   constructor(private readonly opts: JournalFollowerOptions = {}) {
     this.cursor = opts.cursor;
+    this.received = opts.cursor;
     for (const m of opts.matches ?? []) {
       // A match is passed as its own argv element; refuse anything journalctl would read as an option.
       if (!FIELD_RE.test(m)) throw new Error(`journal match ${JSON.stringify(m)}: expected FIELD=value`);
@@ -46,7 +68,7 @@ export class JournalFollower {
   args(): string[] {
     const a = ['-f', '-o', 'json', '--no-pager'];
     for (const f of this.opts.files ?? []) a.push(`--file=${f}`);
-    if (this.cursor) a.push(`--after-cursor=${this.cursor}`);
+    if (this.received) a.push(`--after-cursor=${this.received}`);
     else if (this.opts.startAtEnd ?? true) a.push('-n', '0');
     else a.push('--no-tail');
     return [...a, ...(this.opts.matches ?? [])];
@@ -84,8 +106,9 @@ export class JournalFollower {
       this.notes.push('journalctl: entry without __CURSOR ignored');
       return;
     }
+    this.received = cursor;
     this.buffered.push({
-      id: `journal:${cursor}`,
+      id: journalLineId(cursor),
       file: 'journal',
       line: ++this.seq,
       text: line,
@@ -99,8 +122,8 @@ export class JournalFollower {
     const notes = this.notes;
     this.buffered = [];
     this.notes = [];
-    const last = lines[lines.length - 1];
-    if (last) this.cursor = last.id.slice('journal:'.length);
+    // The buffer ends with the last entry received: its cursor is `received`.
+    if (lines.length > 0) this.cursor = this.received;
     return { lines, cursor: this.cursor, notes };
   }
 
