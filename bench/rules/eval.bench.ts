@@ -9,6 +9,9 @@
  *  - tick (sustain timers, window decay, absences, 10,000 open sessions for the duration rules),
  *  - crossing latency: wall time from handing the crossing event to `ingest` until the transition
  *    is returned, and for tick-driven rules the tick cost (worst case = tick period + tick time).
+ * The target is judged on the worst case, not a percentile: any event of the stream may be the one
+ * that crosses a level, so the slowest ingest (a GC pause or a rotation landing on it) is what a
+ * user waits for. Garbage-collection pauses are reported beside it (PerformanceObserver 'gc').
  */
 import { AlertManager, parseAlertPolicy } from '../../src/alerts/index.js';
 import {
@@ -19,6 +22,7 @@ import {
   type RuleTransition,
 } from '../../src/rules/index.js';
 import { makeEvent, type Event } from '../../src/events/index.js';
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -241,6 +245,16 @@ function baseline(stream: Iterable<Event>): number {
   return performance.now() - start;
 }
 
+// GC pauses in the measured runs (the observer's callback runs once the synchronous bench yields).
+const gc = { minor: [] as number[], major: [] as number[] };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.minor).push(e.duration);
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
 const rules = [...loadDefaultRules()];
 rules.push(...generatedRules(RULES - rules.length));
 const { setup, stream } = workload();
@@ -285,8 +299,9 @@ for (let round = 0; round < 200; round++) {
 const perEventBase = baseMs / full.events;
 const perEventBare = bareRun.totalMs / full.events;
 const perEventFull = full.totalMs / full.events;
-const tickP99 = pct(full.tickMs, 99);
-const crossP99 = pct(crossings, 99);
+const tickMax = pct(full.tickMs, 100);
+const ingestMax = pct(full.perEventMs, 100);
+const crossMax = pct(crossings, 100);
 console.log(
   `rules: ${rules.length}, active sessions: ${active}, events: ${full.events}, ticks: ${full.tickMs.length}`,
 );
@@ -300,20 +315,27 @@ console.log(
   `engine, ${rules.length} rules:              ${us(perEventFull)}/event   ${Math.round(full.events / (full.totalMs / 1000))} events/s   ratio ${(perEventFull / perEventBase).toFixed(1)}x baseline, ${(perEventFull / perEventBare).toFixed(1)}x 0 rules`,
 );
 console.log(
-  `ingest latency p50 ${us(pct(full.perEventMs, 50))}  p99 ${us(pct(full.perEventMs, 99))}  max ${pct(full.perEventMs, 100).toFixed(2)} ms`,
+  `ingest latency p50 ${us(pct(full.perEventMs, 50))}  p99 ${us(pct(full.perEventMs, 99))}  p99.9 ${us(pct(full.perEventMs, 99.9))}  max ${ingestMax.toFixed(2)} ms`,
 );
 console.log(
-  `tick (10,000 sessions, ${rules.length} rules) p50 ${pct(full.tickMs, 50).toFixed(2)} ms  p99 ${tickP99.toFixed(2)} ms  max ${pct(full.tickMs, 100).toFixed(2)} ms`,
+  `tick (10,000 sessions, ${rules.length} rules) p50 ${pct(full.tickMs, 50).toFixed(2)} ms  p99 ${pct(full.tickMs, 99).toFixed(2)} ms  p99.9 ${pct(full.tickMs, 99.9).toFixed(2)} ms  max ${tickMax.toFixed(2)} ms`,
 );
 console.log(
-  `crossing event -> transition: p50 ${us(pct(crossings, 50))}  p99 ${us(crossP99)}  max ${pct(crossings, 100).toFixed(2)} ms  (target ${TARGET_MS} ms)`,
+  `crossing event -> transition: p50 ${us(pct(crossings, 50))}  p99 ${us(pct(crossings, 99))}  max ${crossMax.toFixed(2)} ms  (target ${TARGET_MS} ms)`,
 );
-const worstTickDriven = 50 + tickP99;
+const worstEventDriven = Math.max(ingestMax, crossMax);
+const worstTickDriven = 50 + tickMax;
+// Let the GC observer deliver what it buffered during the synchronous runs.
+await new Promise((r) => setTimeout(r, 100));
+const gcLine = (xs: number[]): string =>
+  `${xs.length} pauses, p99 ${pct(xs, 99).toFixed(1)} ms, max ${pct(xs, 100).toFixed(1)} ms, total ${xs.reduce((a, b) => a + b, 0).toFixed(0)} ms`;
+console.log(`GC: minor ${gcLine(gc.minor)}; major ${gcLine(gc.major)}`);
 console.log(
-  `tick-driven rules (for:, absence, decay) with a 50 ms tick: worst case ${worstTickDriven.toFixed(1)} ms (target ${TARGET_MS} ms)`,
+  `worst case, event-driven rules (slowest ingest of any event): ${worstEventDriven.toFixed(1)} ms; tick-driven rules (for:, absence, decay) with a 50 ms tick: ${worstTickDriven.toFixed(1)} ms (target ${TARGET_MS} ms)`,
 );
-const ok = crossP99 < TARGET_MS && worstTickDriven < TARGET_MS;
+const ok = worstEventDriven < TARGET_MS && worstTickDriven < TARGET_MS;
 console.log(ok ? 'TARGET MET' : 'TARGET MISSED');
+gcObserver.disconnect();
 process.exitCode = ok ? 0 : 1;
 
 // ---- Alert manager: tick cost with many firing alerts (an attack from 2,000 peers on 20 hosts), the

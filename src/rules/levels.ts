@@ -49,6 +49,11 @@ export class GroupLevels {
     return this.groups.size;
   }
 
+  /** The groups with state (a level, pending or firing, or evidence kept). */
+  keys(): IterableIterator<string> {
+    return this.groups.keys();
+  }
+
   /** Records the level observed now for a group and emits any transition into `out`. */
   observe(
     key: string,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/index.js';
 import { RuleEngine, parseRulesText, type RuleTransition } from '../../src/rules/index.js';
+import { DURATION_SCAN_CHUNK } from '../../src/rules/eval/user-limit.js';
 import { MIN, SEC, T0, ev } from './events.js';
 
 function engine(yaml: string): RuleEngine {
@@ -99,6 +100,27 @@ test('rate per peer over a sliding 1m window: warning, critical, decay to resolv
   assert.deepEqual(e.tick(T0 + 51 * SEC), [], 'nothing moved: no refresh');
   const later = e.tick(T0 + 2 * MIN);
   assert.deepEqual(brief(later), ['resolved:critical:af'], 'the window emptied: resolved');
+});
+
+test('rate: counts carry across counter generations; a firing group resolves by decay after rotations', () => {
+  const e = engine(
+    `  - { name: af, type: rate, match: { kind: auth.fail }, groupBy: [host, peer], window: 1m, warning: 5 }`,
+  );
+  const fail = (at: number, peer: string) =>
+    e.ingest(ev('auth.fail', at, { reason: 'bad_password' }, { peer }));
+  // 4 failures late in one generation, 2 early in the next (another peer's event rotates it):
+  // all 6 are inside one window, so the level is crossed.
+  fail(0, '203.0.113.1'); // the first generation starts here
+  for (let i = 0; i < 4; i++) fail(50 * SEC + i, '198.51.100.7');
+  assert.deepEqual(fail(61 * SEC, '203.0.113.1'), []);
+  assert.deepEqual(fail(62 * SEC, '198.51.100.7'), []);
+  assert.deepEqual(brief(fail(63 * SEC, '198.51.100.7')), ['firing:warning:af']);
+  // Many one-off peers rotate generations twice; the firing group stays known and resolves by decay.
+  for (let g = 0; g < 2; g++)
+    for (let i = 0; i < 500; i++) fail((130 + g * 61) * SEC + i, `10.0.${g}.${i % 250}`);
+  const later = e.tick(T0 + 4 * MIN);
+  assert.deepEqual(brief(later), ['resolved:warning:af']);
+  assert.equal(later[0]?.labels.peer, '198.51.100.7');
 });
 
 test('absence: no successful probe of a target for 2m fires and a success clears it', () => {
@@ -246,6 +268,15 @@ test('per-user limits: concurrent sessions and sessions far longer than the user
     brief(e.ingest(ev('ppp.end', 162 * MIN, { cause: 'user_disconnect' }, { session: 'bobx-0' }))),
     ['resolved:warning:long'],
   );
+});
+
+test('the duration scan covers every open session in chunks across ticks', () => {
+  const e = engine(`  - { name: long, type: user_limit, maxDuration: 1h }`);
+  const n = 2 * DURATION_SCAN_CHUNK + 500;
+  openSessions(e, 0, n, 's');
+  const perTick: number[] = [];
+  for (let k = 0; k < 4; k++) perTick.push(brief(e.tick(T0 + 61 * MIN + k * 50)).length);
+  assert.deepEqual(perTick, [DURATION_SCAN_CHUNK, DURATION_SCAN_CHUNK, 500, 0]);
 });
 
 test('bad event time is counted, not evaluated', () => {

@@ -1,7 +1,7 @@
 /** The bounded sliding counter behind rate rules: counts, decay, gaps, late events. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlidingCounter } from '../../src/rules/window.js';
+import { CounterArena, SlidingCounter } from '../../src/rules/window.js';
 
 test('counts the last window to within one slot, decays, survives long gaps', () => {
   const c = SlidingCounter.forWindow(60_000); // 10 slots of 6 s
@@ -22,4 +22,25 @@ test('late events count while inside the window and are dropped when older', () 
   assert.equal(c.count(100_000), 2, 'older than the window: not counted');
   c.add(100_000, 5);
   assert.equal(c.count(100_000), 7);
+});
+
+test('an arena holds many independent counters, copies one into another arena, grows and resets', () => {
+  const slotMs = 6000; // a 1 min window
+  const a = new CounterArena(2);
+  const ids = Array.from({ length: 100 }, () => a.alloc());
+  assert.equal(a.size, 100, 'grew past its initial capacity of 2');
+  ids.forEach((c, i) => {
+    for (let k = 0; k <= Math.min(i, 59); k++) a.add(c, slotMs, 1000 * k);
+  });
+  ids.forEach((c, i) => assert.equal(a.count(c, slotMs, 59_999), Math.min(i + 1, 60)));
+  const b = new CounterArena();
+  const moved = b.copyFrom(a, ids[42] ?? -1);
+  assert.equal(b.count(moved, slotMs, 59_999), 43);
+  b.add(moved, slotMs, 60_000);
+  assert.equal(b.count(moved, slotMs, 60_000), 43 - 6 + 1, 'the copy slides on like the original');
+  assert.equal(a.count(ids[42] ?? -1, slotMs, 59_999), 43, 'the original is untouched');
+  a.reset();
+  assert.equal(a.size, 0);
+  const fresh = a.alloc();
+  assert.equal(a.count(fresh, slotMs, 59_999), 0, 'a counter reused after reset starts empty');
 });
