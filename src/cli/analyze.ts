@@ -63,7 +63,7 @@ export const analyzeCommand: CliCommand = {
       .action(async (files: string[], flags: AnalyzeFlags) => {
         // Loaded on use: other commands do not pay for the log stack at start-up.
         const { ZoneClock, hostTimeZone } = await import('../logs/formats/index.js');
-        const { parseTimeArg, runAnalyze } = await import('../logs/report/index.js');
+        const { parseTimeArg } = await import('../logs/report/time-arg.js');
         let clock: InstanceType<typeof ZoneClock>;
         try {
           clock = new ZoneClock(flags.tz ?? hostTimeZone());
@@ -91,7 +91,17 @@ export const analyzeCommand: CliCommand = {
           if (err.code === 'EPIPE') process.exit(0);
           throw err;
         });
+        // A large input is read on a worker thread: started now, it boots and reads while this
+        // thread loads the analysis modules.
+        const { startParallel } = await import('../logs/read/parallel.js');
+        const { formatIssue } = await import('../logs/read/issues.js');
+        const reader = await startParallel(files, {
+          timeZone: clock.zone,
+          onIssue: (i) => void process.stderr.write(`pptpmon analyze: ${formatIssue(i)}\n`),
+        });
+        const { runAnalyze } = await import('../logs/report/index.js');
         const code = await runAnalyze({
+          ...(reader !== undefined ? { reader } : {}),
           files,
           output: flags.json ? 'json' : flags.events ? 'events' : 'text',
           sessionsTable: flags.sessions === true,

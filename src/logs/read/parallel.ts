@@ -59,22 +59,47 @@ function startWorker(input: WorkerInput): Worker {
   return new Worker(boot, { eval: true, workerData: input });
 }
 
+/** A started ParallelReader when `worthParallel(files)`, else undefined (read in-process then). */
+export async function startParallel(
+  files: string[],
+  opts: Omit<ReadOptions, 'stdin'>,
+): Promise<ParallelReader | undefined> {
+  return (await worthParallel(files)) ? new ParallelReader(files, opts) : undefined;
+}
+
 export class ParallelReader {
   readonly issues: IssueLog;
   private readonly input: WorkerInput;
-  private worker: Worker | undefined;
+  private readonly worker: Worker;
   private readonly queue: WorkerMessage[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private zone = '';
   private sums: FileSummary[] = [];
 
+  /** Starts the worker at once: it boots and opens the inputs while the caller loads the rest. */
   constructor(files: string[], opts: Omit<ReadOptions, 'stdin'> = {}) {
     this.issues = new IssueLog(opts.onIssue);
     this.input = { files };
     if (opts.timeZone !== undefined) this.input.timeZone = opts.timeZone;
     if (opts.maxLineBytes !== undefined) this.input.maxLineBytes = opts.maxLineBytes;
     if (opts.nowMs !== undefined) this.input.nowMs = opts.nowMs;
+    const w = startWorker(this.input);
+    this.worker = w;
+    w.on('message', (m: WorkerMessage) => {
+      // Issues are echoed as they are found, not when their batch is reached.
+      if (m.t === 'issue') this.issues.add(m.issue);
+      else this.queue.push(m);
+      this.notify();
+    });
+    w.on('error', (err) => {
+      this.failure = err;
+      this.notify();
+    });
+    w.on('exit', (code) => {
+      this.failure ??= new Error(`reading thread exited (code ${code}) before the end of the input`);
+      this.notify();
+    });
   }
 
   get timeZone(): string {
@@ -96,33 +121,21 @@ export class ParallelReader {
     }
   }
 
-  /** Starts the worker; resolves once every input is opened (unreadable ones reported), as LogReader.open. */
+  /** Resolves once every input is opened (unreadable ones reported), as LogReader.open. */
   async open(): Promise<void> {
-    const w = startWorker(this.input);
-    this.worker = w;
-    w.on('message', (m: WorkerMessage) => {
-      // Issues are echoed as they are found, not when their batch is reached.
-      if (m.t === 'issue') this.issues.add(m.issue);
-      else this.queue.push(m);
-      this.notify();
-    });
-    w.on('error', (err) => {
-      this.failure = err;
-      this.notify();
-    });
-    w.on('exit', (code) => {
-      this.failure ??= new Error(`reading thread exited (code ${code}) before the end of the input`);
-      this.notify();
-    });
     const m = await this.next();
     if (m.t === 'error') throw new Error(m.message);
     if (m.t !== 'open') throw new Error(`reading thread: unexpected ${m.t} before open`);
     this.zone = m.timeZone;
   }
 
+  /** Stops the worker (a reader that will not be read, e.g. after a usage error). */
+  close(): void {
+    void this.worker.terminate();
+  }
+
   async *batches(): AsyncGenerator<LogRecord[]> {
     const w = this.worker;
-    if (!w) return;
     try {
       for (;;) {
         const m = await this.next();

@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
    * true/false forces it (tests compare both).
    */
   parallel?: boolean;
+  /** A ParallelReader already started on `files` (the CLI starts it before loading this module). */
+  reader?: ParallelReader;
   write: (s: string) => void;
   writeErr: (s: string) => void;
 }
@@ -58,10 +60,13 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<number> {
     ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
     onIssue: (i) => o.writeErr(`pptpmon analyze: ${formatIssue(i)}\n`),
   };
-  const parallel = o.stdin === undefined && (o.parallel ?? (await worthParallel(o.files)));
-  const reader = parallel
-    ? new ParallelReader(o.files, ro)
-    : new LogReader(o.files, { ...ro, ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) });
+  let reader: LogReader | ParallelReader | undefined = o.reader;
+  if (reader === undefined) {
+    const parallel = o.stdin === undefined && (o.parallel ?? (await worthParallel(o.files)));
+    reader = parallel
+      ? new ParallelReader(o.files, ro)
+      : new LogReader(o.files, { ...ro, ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) });
+  }
   await reader.open();
   const pipeline = new LogPipeline(o.defaultHost !== undefined ? { host: o.defaultHost } : {});
   const agg = new Aggregator(o.filter ?? {});

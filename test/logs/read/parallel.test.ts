@@ -5,6 +5,8 @@
  * `parallel: false`, on a generated log, a rotated set with a gzip member, damaged input and a
  * missing file.
  */
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -196,4 +198,21 @@ test('worthParallel: only regular files, only when large together', async () => 
   assert.equal(await worthParallel([big, '-']), false);
   assert.equal(await worthParallel([big, join(dir, 'missing')]), false);
   assert.equal(await worthParallel([dir]), false);
+});
+
+test('pptpmon analyze on a large file: the CLI starts the worker early; same document as in-process', async () => {
+  const log = join(dir, 'big-gen.log');
+  await generateSyslog(log, 80_000, 11, new URL('../../../samples/syslog', import.meta.url).pathname);
+  assert.ok(statSync(log).size >= PARALLEL_MIN_BYTES, 'the file is large enough for the worker');
+  const main = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
+  const cli = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', main, 'analyze', '--json', '--tz', 'UTC', log],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    },
+  );
+  const inProcess = await analyze([log], 'json', false);
+  assert.equal(cli, inProcess.out);
 });
