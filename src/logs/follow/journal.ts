@@ -8,6 +8,7 @@
  * (src/logs/formats/) parses it like any `journalctl -o json` input.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { FollowedLine } from './file.js';
 
@@ -21,8 +22,24 @@ export interface JournalFollowerOptions {
   /** No cursor: begin at the end (default) or read everything (`--no-tail`). */
   startAtEnd?: boolean;
   journalctl?: string;
-  /** Restart delay after journalctl exits (e.g. journald restarted). */
+  /** Restart delay after journalctl exits (e.g. journald restarted), and retry delay while no journal exists. */
   restartMs?: number;
+  /** Where journald keeps the system journal (one subdirectory per machine id): see start(). */
+  journalDirs?: string[];
+}
+
+/** journald's runtime and persistent journal directories (systemd-journald.service(8), Storage=). */
+export const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
+
+/** Some journal directory holds a machine-id directory: journald has written a journal. */
+function journalExists(dirs: string[]): boolean {
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory());
+    } catch {
+      return false;
+    }
+  });
 }
 
 const FIELD_RE = /^[A-Z0-9_]+=/;
@@ -53,6 +70,7 @@ export class JournalFollower {
    */
   private received: string | undefined;
   private stopped = false;
+  private waitNoted = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private seq = 0;
 
@@ -66,7 +84,9 @@ export class JournalFollower {
   }
 
   args(): string[] {
-    const a = ['-f', '-o', 'json', '--no-pager'];
+    // --all: without it `-o json` prints a field longer than 4096 bytes as null (journalctl(1) --output
+    // json), and a long message would arrive empty.
+    const a = ['-f', '-o', 'json', '--all', '--no-pager'];
     for (const f of this.opts.files ?? []) a.push(`--file=${f}`);
     if (this.received) a.push(`--after-cursor=${this.received}`);
     else if (this.opts.startAtEnd ?? true) a.push('-n', '0');
@@ -75,7 +95,18 @@ export class JournalFollower {
   }
 
   start(): void {
-    if (this.stopped || this.child) return;
+    if (this.stopped || this.child || this.restartTimer) return;
+    const dirs = this.opts.journalDirs ?? JOURNAL_DIRS;
+    if (!this.opts.files?.length && !journalExists(dirs)) {
+      // journalctl -f started before journald has created its journal directory never sees the
+      // journal appear (measured with systemd 252: it runs on, printing nothing): wait for it instead.
+      if (!this.waitNoted)
+        this.notes.push(`journald: no journal yet in ${dirs.join(' or ')}; waiting for one`);
+      this.waitNoted = true;
+      this.retryLater();
+      return;
+    }
+    this.waitNoted = false;
     const child = spawn(this.opts.journalctl ?? 'journalctl', this.args(), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,8 +120,15 @@ export class JournalFollower {
       this.child = undefined;
       if (this.stopped) return;
       this.notes.push(`journalctl exited (${signal ?? code}): ${errText.trim() || 'no message'}; restarting`);
-      this.restartTimer = setTimeout(() => this.start(), this.opts.restartMs ?? 2000);
+      this.retryLater();
     });
+  }
+
+  private retryLater(): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start();
+    }, this.opts.restartMs ?? 2000);
   }
 
   private onLine(line: string): void {

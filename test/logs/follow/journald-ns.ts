@@ -71,7 +71,7 @@ export class PrivateJournald {
   ) {}
 
   /** Starts the namespace and journald; resolves once journald accepts messages. Throws with the reason. */
-  static async start(dir: string): Promise<PrivateJournald> {
+  static async start(dir: string, opts: { journald?: boolean } = {}): Promise<PrivateJournald> {
     const holder = spawn(
       'unshare',
       ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER_SCRIPT],
@@ -93,7 +93,7 @@ export class PrivateJournald {
     // real server where pptpctrl logs with ident "pptpd" (poptop pptpctrl.c: openlog("pptpd", LOG_PID, ...)).
     const logger = which('logger')!;
     for (const name of ['pppd', 'pptpctrl', 'pptpd', 'pptp', 'sshd']) symlinkSync(logger, join(dir, name));
-    await j.startJournald();
+    if (opts.journald ?? true) await j.startJournald();
     return j;
   }
 
@@ -133,7 +133,7 @@ export class PrivateJournald {
     return this.journald?.pid;
   }
 
-  private async startJournald(): Promise<void> {
+  async startJournald(): Promise<void> {
     const c = spawn('nsenter', this.inNs([JOURNALD!]), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.journald = c;
     this.journaldErr = '';

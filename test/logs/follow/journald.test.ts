@@ -83,6 +83,7 @@ class Follower {
 async function startJournald(
   t: { skip: (m: string) => void; after: (f: () => unknown) => void },
   dir: string,
+  journald = true,
 ) {
   const why = unavailable();
   if (why) {
@@ -90,7 +91,7 @@ async function startJournald(
     return undefined;
   }
   try {
-    const j = await PrivateJournald.start(dir);
+    const j = await PrivateJournald.start(dir, { journald });
     t.after(() => j.stop());
     return j;
   } catch (err) {
@@ -285,7 +286,8 @@ test('real journald: pppd, pptpd and pptpctrl entries become LogRecords (format,
   // journald reads stdout streams on its own schedule: wait for it, so the order below is fixed.
   for (let i = 0; i < 100 && (await j.entries([`_PID=${catPid}`])).length === 0; i++) await sleep(50);
   await j.native({
-    MESSAGE: 'MGR: Manager process started',
+    // Longer than journalctl's 4096-byte limit for -o json without --all.
+    MESSAGE: `MGR: Manager process started ${'y'.repeat(5000)}`,
     SYSLOG_IDENTIFIER: 'pptpd',
     SYSLOG_PID: '77',
     PRIORITY: '6',
@@ -312,7 +314,7 @@ test('real journald: pppd, pptpd and pptpctrl entries become LogRecords (format,
     // pppd's "MS-CHAP authentication failed: " arrives without its final space.
     ...capture.map((c) => ({ program: c.ident, pid: c.pid, message: c.message.trimEnd() })),
     { program: 'pppd', pid: catPid, message: 'Exit.' },
-    { program: 'pptpd', pid: 77, message: 'MGR: Manager process started' },
+    { program: 'pptpd', pid: 77, message: `MGR: Manager process started ${'y'.repeat(5000)}` },
   ];
   assert.deepEqual(
     recs.map((r) => ({ program: r.program, pid: r.pid, message: r.message })),
@@ -360,4 +362,27 @@ test('real journald: pppd, pptpd and pptpctrl entries become LogRecords (format,
     fromJournal.closedSessions().map(sessionShape),
     fromFile.closedSessions().map(sessionShape),
   );
+});
+
+test('real journald: a follower started before journald has a journal waits for it, then reads it from the start', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-journald-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const j = await startJournald(t, dir, false);
+  if (!j) return;
+  const f = new Follower(j, join(dir, 'checkpoints.json'), join(dir, 'out.ndjson'));
+  t.after(() => f.stop('SIGKILL'));
+  await f.start();
+  await sleep(1000);
+  await j.startJournald();
+  assert.ok(await j.syslog('pppd', 'pppd', 4242, ['Using interface ppp0', 'Connect: ppp0 <--> /dev/pts/0']));
+  let got: Out[] = [];
+  for (let i = 0; i < 200 && got.length < 2; i++) {
+    await sleep(100);
+    got = f.lines();
+  }
+  assert.deepEqual(
+    got.map((l) => JSON.parse(l.text).MESSAGE),
+    ['Using interface ppp0', 'Connect: ppp0 <--> /dev/pts/0'],
+  );
+  assert.match(f.notes, /journald: no journal yet in \/run\/log\/journal or \/var\/log\/journal; waiting/);
 });
