@@ -1,10 +1,22 @@
 /**
  * PostgreSQL: the decision records (alerts, silences, acknowledgements, actions) and the transaction
- * helper. Split from postgres.ts to keep each module to one screenful of concerns.
+ * helper. The SQL and the row mapping are records.ts, shared with SQLite; PostgresStore extends this.
  */
 import type pg from 'pg';
-import { clampLimit, optMs, toMs } from './codec.js';
-import { actionWhere, alertWhere, pgPlaceholder as ph } from './sql.js';
+import { toMs } from './codec.js';
+import {
+  ackParams,
+  actionParams,
+  alertParams,
+  fromRow,
+  pgSql,
+  queryActionsSql,
+  queryAlertsSql,
+  RECORD_SQL,
+  silenceParams,
+  silencesAt,
+} from './records.js';
+import { pgPlaceholder as ph, type SqlParam } from './sql.js';
 import type {
   Acknowledgement,
   ActionQuery,
@@ -19,6 +31,12 @@ import type {
 } from './types.js';
 
 type IdDoc = { id: number; doc: string };
+
+/** The shared statements with PostgreSQL placeholders, numbered once. */
+const SQL = Object.fromEntries(Object.entries(RECORD_SQL).map(([k, v]) => [k, pgSql(v)])) as Record<
+  keyof typeof RECORD_SQL,
+  string
+>;
 
 export class PgRecords {
   constructor(protected readonly pool: pg.Pool) {}
@@ -39,31 +57,22 @@ export class PgRecords {
     }
   }
 
+  private async insert(sql: string, params: SqlParam[]): Promise<string> {
+    const r = await this.pool.query<{ id: number }>(sql, params);
+    return String(r.rows[0]?.id);
+  }
+
+  private async rows<T>(sql: string, params: SqlParam[]): Promise<(T & { id: string })[]> {
+    return (await this.pool.query<IdDoc>(sql, params)).rows.map((r) => fromRow<T>(r));
+  }
+
   async upsertAlert(a: AlertRecord): Promise<StoredAlert> {
-    const r = await this.pool.query<{ id: number }>(
-      `INSERT INTO alerts (fingerprint, starts_ms, ends_ms, rule, status, updated_ms, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (fingerprint, starts_ms) DO UPDATE SET ends_ms = excluded.ends_ms, rule = excluded.rule,
-       status = excluded.status, updated_ms = excluded.updated_ms, doc = excluded.doc RETURNING id`,
-      [
-        a.fingerprint,
-        toMs(a.startsAt, 'alert.startsAt'),
-        optMs(a.endsAt, 'alert.endsAt'),
-        a.rule,
-        a.status,
-        toMs(a.updatedAt, 'alert.updatedAt'),
-        JSON.stringify(a),
-      ],
-    );
-    return { ...a, id: String(r.rows[0]?.id) };
+    return { ...a, id: await this.insert(SQL.upsertAlert, alertParams(a)) };
   }
 
   async queryAlerts(q: AlertQuery): Promise<StoredAlert[]> {
-    const w = alertWhere(q, ph);
-    const r = await this.pool.query<IdDoc>(
-      `SELECT id, doc FROM alerts ${w.sql} ORDER BY starts_ms, id LIMIT ${clampLimit(q.limit)}`,
-      w.params,
-    );
-    return r.rows.map((x) => ({ ...(JSON.parse(x.doc) as AlertRecord), id: String(x.id) }));
+    const { sql, params } = queryAlertsSql(q, ph);
+    return this.rows<AlertRecord>(sql, params);
   }
 
   async activeAlerts(): Promise<StoredAlert[]> {
@@ -71,13 +80,10 @@ export class PgRecords {
   }
 
   async addSilence(s: Silence): Promise<StoredSilence> {
-    const r = await this.pool.query<{ id: number }>(
-      `INSERT INTO silences (starts_ms, ends_ms, doc) VALUES ($1, $2, $3) RETURNING id`,
-      [toMs(s.startsAt, 'silence.startsAt'), optMs(s.endsAt, 'silence.endsAt'), JSON.stringify(s)],
-    );
-    return { ...s, id: String(r.rows[0]?.id) };
+    return { ...s, id: await this.insert(SQL.addSilence, silenceParams(s)) };
   }
 
+  // One statement edits the stored document (SQLite reads and rewrites it in a transaction).
   async expireSilence(id: string, at: string): Promise<boolean> {
     const atMs = toMs(at, 'at');
     if (!/^\d+$/.test(id)) return false;
@@ -89,43 +95,23 @@ export class PgRecords {
   }
 
   async silences(at: string): Promise<StoredSilence[]> {
-    const r = await this.pool.query<IdDoc>(
-      `SELECT id, doc FROM silences WHERE ends_ms IS NULL OR ends_ms > $1 ORDER BY id`,
-      [toMs(at, 'at')],
-    );
-    return r.rows.map((x) => ({ ...(JSON.parse(x.doc) as Silence), id: String(x.id) }));
+    return this.rows<Silence>(SQL.silences, silencesAt(at));
   }
 
   async addAck(ack: Acknowledgement): Promise<StoredAck> {
-    const r = await this.pool.query<{ id: number }>(
-      `INSERT INTO acks (fingerprint, ts_ms, doc) VALUES ($1, $2, $3) RETURNING id`,
-      [ack.fingerprint, toMs(ack.ts, 'ack.ts'), JSON.stringify(ack)],
-    );
-    return { ...ack, id: String(r.rows[0]?.id) };
+    return { ...ack, id: await this.insert(SQL.addAck, ackParams(ack)) };
   }
 
   async acks(fingerprint: string): Promise<StoredAck[]> {
-    const r = await this.pool.query<IdDoc>(
-      `SELECT id, doc FROM acks WHERE fingerprint = $1 ORDER BY ts_ms, id`,
-      [fingerprint],
-    );
-    return r.rows.map((x) => ({ ...(JSON.parse(x.doc) as Acknowledgement), id: String(x.id) }));
+    return this.rows<Acknowledgement>(SQL.acks, [fingerprint]);
   }
 
   async recordAction(a: ActionRecord): Promise<StoredAction> {
-    const r = await this.pool.query<{ id: number }>(
-      `INSERT INTO actions (ts_ms, action, target, doc) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [toMs(a.ts, 'action.ts'), a.action, a.target ?? null, JSON.stringify(a)],
-    );
-    return { ...a, id: String(r.rows[0]?.id) };
+    return { ...a, id: await this.insert(SQL.recordAction, actionParams(a)) };
   }
 
   async queryActions(q: ActionQuery): Promise<StoredAction[]> {
-    const w = actionWhere(q, ph);
-    const r = await this.pool.query<IdDoc>(
-      `SELECT id, doc FROM actions ${w.sql} ORDER BY ts_ms, id LIMIT ${clampLimit(q.limit)}`,
-      w.params,
-    );
-    return r.rows.map((x) => ({ ...(JSON.parse(x.doc) as ActionRecord), id: String(x.id) }));
+    const { sql, params } = queryActionsSql(q, ph);
+    return this.rows<ActionRecord>(sql, params);
   }
 }

@@ -21,7 +21,7 @@ import {
 import { PgMaintenance } from './postgres-maintenance.js';
 import { POSTGRES_MIGRATIONS } from './schema.js';
 import { assertNotNewer } from './migrations.js';
-import { sessionRow, type SessionRow } from './shared.js';
+import { eventsSelectSql, SESSION_UPSERT_CONFLICT, sessionRow, type SessionRow } from './shared.js';
 import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';
 import type {
   EventQuery,
@@ -189,9 +189,8 @@ export class PostgresStore extends PgMaintenance implements Store {
 
   async queryEvents(q: EventQuery): Promise<StoredEvent[]> {
     const w = eventWhere(q, ph);
-    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
     const r = await this.pool.query<{ id: number; doc: string; ext_id: string | null }>(
-      `SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ${clampLimit(q.limit)}`,
+      eventsSelectSql(w, q),
       w.params,
     );
     return r.rows.map((x) => rowToEvent(x.id, x.doc, x.ext_id));
@@ -206,8 +205,7 @@ export class PostgresStore extends PgMaintenance implements Store {
     return r.rows[0]?.n ?? 0;
   }
 
-  // A closed session is never reopened by an older, still-open version of it arriving late (an agent
-  // replaying its spool, two followers racing): the WHERE on the update keeps the closed one.
+  // SESSION_UPSERT_CONFLICT (shared.ts) keeps a closed session closed.
   async upsertSessions(sessions: readonly Session[]): Promise<void> {
     // ON CONFLICT cannot touch one row twice in a statement: keep the last version of each id,
     // unless that would reopen a closed one (the same rule as the update's WHERE).
@@ -222,9 +220,7 @@ export class PostgresStore extends PgMaintenance implements Store {
     await this.pool.query(
       `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])
-       ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
-       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc
-       WHERE sessions.end_ms IS NULL OR excluded.end_ms IS NOT NULL`,
+       ${SESSION_UPSERT_CONFLICT}`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.host),

@@ -2,8 +2,9 @@
  * Row mapping and SQL that both drivers share where the dialects agree (sessions, sample rollups).
  */
 import type { Session } from '../logs/session.js';
-import { optMs, StoreInputError } from './codec.js';
-import type { AuditRecord } from './types.js';
+import { clampLimit, optMs, StoreInputError } from './codec.js';
+import type { Where } from './sql.js';
+import type { AuditRecord, EventQuery } from './types.js';
 
 /** Rows deleted per transaction when expiring events (retention). */
 export const RETENTION_CHUNK = 20_000;
@@ -31,6 +32,21 @@ export function sessionRow(s: Session, i: number): SessionRow {
     endMs: optMs(s.end, `${where}.end`),
     doc: JSON.stringify(s),
   };
+}
+
+/**
+ * What an upsert of a session does on an existing id (after each driver's own VALUES / unnest). A
+ * closed session is never reopened by an older, still-open version of it arriving late (an agent
+ * replaying its spool, two followers racing): the WHERE on the update keeps the closed one.
+ */
+export const SESSION_UPSERT_CONFLICT = `ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr,
+  peer = excluded.peer, start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc
+  WHERE sessions.end_ms IS NULL OR excluded.end_ms IS NOT NULL`;
+
+/** The events query for a WHERE built by sql.ts eventWhere. */
+export function eventsSelectSql(w: Where, q: Pick<EventQuery, 'order' | 'limit'>): string {
+  const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+  return `SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ${clampLimit(q.limit)}`;
 }
 
 /**

@@ -1,10 +1,21 @@
 /**
- * SQLite: the decision records (alerts, silences, acknowledgements, actions). Split from sqlite.ts to
- * keep each module small; SqliteStore extends this.
+ * SQLite: the decision records (alerts, silences, acknowledgements, actions). The SQL and the row
+ * mapping are records.ts, shared with PostgreSQL; SqliteStore extends this.
  */
 import type Database from 'better-sqlite3';
-import { clampLimit, optMs, toMs } from './codec.js';
-import { actionWhere, alertWhere, sqlitePlaceholder as ph } from './sql.js';
+import { toMs } from './codec.js';
+import {
+  ackParams,
+  actionParams,
+  alertParams,
+  fromRow,
+  queryActionsSql,
+  queryAlertsSql,
+  RECORD_SQL,
+  silenceParams,
+  silencesAt,
+} from './records.js';
+import { sqlitePlaceholder as ph, type SqlParam } from './sql.js';
 import type {
   Acknowledgement,
   ActionQuery,
@@ -18,37 +29,26 @@ import type {
   StoredSilence,
 } from './types.js';
 
+type IdDoc = { id: number; doc: string };
+
 export class SqliteRecords {
   constructor(readonly db: Database.Database) {}
 
+  private insert(sql: string, params: SqlParam[]): string {
+    return String((this.db.prepare(sql).get(...params) as { id: number }).id);
+  }
+
+  private rows<T>(sql: string, params: SqlParam[]): (T & { id: string })[] {
+    return (this.db.prepare(sql).all(...params) as IdDoc[]).map((r) => fromRow<T>(r));
+  }
+
   async upsertAlert(a: AlertRecord): Promise<StoredAlert> {
-    const startsMs = toMs(a.startsAt, 'alert.startsAt');
-    const r = this.db
-      .prepare(
-        `INSERT INTO alerts (fingerprint, starts_ms, ends_ms, rule, status, updated_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (fingerprint, starts_ms) DO UPDATE SET ends_ms = excluded.ends_ms, rule = excluded.rule,
-         status = excluded.status, updated_ms = excluded.updated_ms, doc = excluded.doc RETURNING id`,
-      )
-      .get(
-        a.fingerprint,
-        startsMs,
-        optMs(a.endsAt, 'alert.endsAt'),
-        a.rule,
-        a.status,
-        toMs(a.updatedAt, 'alert.updatedAt'),
-        JSON.stringify(a),
-      ) as {
-      id: number;
-    };
-    return { ...a, id: String(r.id) };
+    return { ...a, id: this.insert(RECORD_SQL.upsertAlert, alertParams(a)) };
   }
 
   async queryAlerts(q: AlertQuery): Promise<StoredAlert[]> {
-    const w = alertWhere(q, ph);
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM alerts ${w.sql} ORDER BY starts_ms, id LIMIT ${clampLimit(q.limit)}`)
-      .all(...w.params) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as AlertRecord), id: String(r.id) }));
+    const { sql, params } = queryAlertsSql(q, ph);
+    return this.rows<AlertRecord>(sql, params);
   }
 
   async activeAlerts(): Promise<StoredAlert[]> {
@@ -56,12 +56,10 @@ export class SqliteRecords {
   }
 
   async addSilence(s: Silence): Promise<StoredSilence> {
-    const r = this.db
-      .prepare(`INSERT INTO silences (starts_ms, ends_ms, doc) VALUES (?, ?, ?)`)
-      .run(toMs(s.startsAt, 'silence.startsAt'), optMs(s.endsAt, 'silence.endsAt'), JSON.stringify(s));
-    return { ...s, id: String(r.lastInsertRowid) };
+    return { ...s, id: this.insert(RECORD_SQL.addSilence, silenceParams(s)) };
   }
 
+  // PostgreSQL edits the document in SQL (jsonb_set); here it is read and rewritten in one transaction.
   async expireSilence(id: string, at: string): Promise<boolean> {
     const atMs = toMs(at, 'at');
     return this.db.transaction(() => {
@@ -77,38 +75,23 @@ export class SqliteRecords {
   }
 
   async silences(at: string): Promise<StoredSilence[]> {
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM silences WHERE ends_ms IS NULL OR ends_ms > ? ORDER BY id`)
-      .all(toMs(at, 'at')) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Silence), id: String(r.id) }));
+    return this.rows<Silence>(RECORD_SQL.silences, silencesAt(at));
   }
 
   async addAck(ack: Acknowledgement): Promise<StoredAck> {
-    const r = this.db
-      .prepare(`INSERT INTO acks (fingerprint, ts_ms, doc) VALUES (?, ?, ?)`)
-      .run(ack.fingerprint, toMs(ack.ts, 'ack.ts'), JSON.stringify(ack));
-    return { ...ack, id: String(r.lastInsertRowid) };
+    return { ...ack, id: this.insert(RECORD_SQL.addAck, ackParams(ack)) };
   }
 
   async acks(fingerprint: string): Promise<StoredAck[]> {
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM acks WHERE fingerprint = ? ORDER BY ts_ms, id`)
-      .all(fingerprint) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as Acknowledgement), id: String(r.id) }));
+    return this.rows<Acknowledgement>(RECORD_SQL.acks, [fingerprint]);
   }
 
   async recordAction(a: ActionRecord): Promise<StoredAction> {
-    const r = this.db
-      .prepare(`INSERT INTO actions (ts_ms, action, target, doc) VALUES (?, ?, ?, ?)`)
-      .run(toMs(a.ts, 'action.ts'), a.action, a.target ?? null, JSON.stringify(a));
-    return { ...a, id: String(r.lastInsertRowid) };
+    return { ...a, id: this.insert(RECORD_SQL.recordAction, actionParams(a)) };
   }
 
   async queryActions(q: ActionQuery): Promise<StoredAction[]> {
-    const w = actionWhere(q, ph);
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM actions ${w.sql} ORDER BY ts_ms, id LIMIT ${clampLimit(q.limit)}`)
-      .all(...w.params) as { id: number; doc: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.doc) as ActionRecord), id: String(r.id) }));
+    const { sql, params } = queryActionsSql(q, ph);
+    return this.rows<ActionRecord>(sql, params);
   }
 }

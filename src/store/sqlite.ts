@@ -36,7 +36,7 @@ import type {
   Store,
   StoredEvent,
 } from './types.js';
-import { sessionRow } from './shared.js';
+import { eventsSelectSql, SESSION_UPSERT_CONFLICT, sessionRow } from './shared.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 
 export interface SqliteOptions {
@@ -148,12 +148,11 @@ export class SqliteStore extends SqliteMaintenance implements Store {
 
   async queryEvents(q: EventQuery): Promise<StoredEvent[]> {
     const w = eventWhere(q, ph);
-    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
-    const rows = this.db
-      .prepare(
-        `SELECT id, doc, ext_id FROM events ${w.sql} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ${clampLimit(q.limit)}`,
-      )
-      .all(...w.params) as { id: number; doc: string; ext_id: string | null }[];
+    const rows = this.db.prepare(eventsSelectSql(w, q)).all(...w.params) as {
+      id: number;
+      doc: string;
+      ext_id: string | null;
+    }[];
     return rows.map((r) => rowToEvent(r.id, r.doc, r.ext_id));
   }
 
@@ -162,15 +161,12 @@ export class SqliteStore extends SqliteMaintenance implements Store {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
-  // A closed session is never reopened by an older, still-open version of it arriving late (an agent
-  // replaying its spool, two followers racing): the WHERE on the update keeps the closed one.
+  // SESSION_UPSERT_CONFLICT (shared.ts) keeps a closed session closed.
   async upsertSessions(sessions: readonly Session[]): Promise<void> {
     const rows = sessions.map((s, i) => sessionRow(s, i));
     const st = this.db.prepare(
       `INSERT INTO sessions (id, host, usr, peer, start_ms, end_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET host = excluded.host, usr = excluded.usr, peer = excluded.peer,
-       start_ms = excluded.start_ms, end_ms = excluded.end_ms, doc = excluded.doc
-       WHERE sessions.end_ms IS NULL OR excluded.end_ms IS NOT NULL`,
+       ${SESSION_UPSERT_CONFLICT}`,
     );
     this.db.transaction(() => {
       for (const r of rows) st.run(r.id, r.host, r.user, r.peer, r.startMs, r.endMs, r.doc);
