@@ -11,7 +11,7 @@ import {
   type Sccrp,
 } from '../../src/pptp/control.js';
 
-/** A healthy server's SCCRP (version 1.0, result 1, async framing, analog bearer, like pptpd 1.4); `over` wins. */
+/** A healthy server's SCCRP (version 1.0, result 1, async framing, analog bearer, as pptpd 1.4 sends). */
 export function sccrp(over: Partial<Omit<Sccrp, 'type'>> = {}): Sccrp {
   return {
     type: CTRL.StartControlConnectionReply,
@@ -52,7 +52,7 @@ export class ControlServers {
   private readonly servers: net.Server[] = [];
   private readonly sockets = new Set<net.Socket>();
 
-  /** Listens on 127.0.0.1 (a free port, returned); a connection sending bytes that do not frame is dropped. */
+  /** Listens on 127.0.0.1 on a free port (returned); a connection whose bytes do not frame is dropped. */
   async start(on: OnControl): Promise<number> {
     const srv = net.createServer((sock) => {
       this.sockets.add(sock);
