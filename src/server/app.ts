@@ -5,13 +5,15 @@
  * /metrics (Prometheus), /api/v1/sessions (live sessions), the alerts API and /healthz; the token guards
  * everything but /healthz. The dashboard is a later issue.
  */
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_KINDS, type Event } from '../events/index.js';
 import type { Session } from '../logs/session.js';
 import type { Metrics } from './metrics.js';
 import { registerAlertRoutes, type AlertsApiOptions } from './alerts-api.js';
+import { tokenMatches } from './token.js';
+
+export { tokenMatches } from './token.js';
 
 const isoTs = z
   .string()
@@ -74,15 +76,6 @@ export interface ServerOptions {
   onEvents?: (events: Event[]) => void;
   /** Alerting with its store: /api/v1/alerts and /api/v1/silences (alerts-api.ts). */
   alerts?: AlertsApiOptions;
-}
-
-export function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m?.[1]) return false;
-  const a = Buffer.from(m[1]);
-  const b = Buffer.from(token);
-  // timingSafeEqual needs equal lengths; comparing lengths first leaks only the length.
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function buildServer(opts: ServerOptions): FastifyInstance {

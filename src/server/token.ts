@@ -1,5 +1,8 @@
-/** Bearer tokens and listen addresses from the configuration. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Bearer tokens and listen addresses from the configuration. No fastify here: the agent's own listener
+ * (src/agent/listen.ts) can check tokens without loading it.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** Reads a token file (trimmed); refuses an empty or short token, naming the file. */
@@ -20,4 +23,14 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!m || port < 1 || port > 65535)
     throw new Error(`listen address ${JSON.stringify(text)}: expected HOST:PORT`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** True for `Authorization: Bearer TOKEN` with this token; compared in constant time (but for the length). */
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  if (!m?.[1]) return false;
+  const a = Buffer.from(m[1]);
+  const b = Buffer.from(token);
+  // timingSafeEqual needs equal lengths; comparing lengths first leaks only the length.
+  return a.length === b.length && timingSafeEqual(a, b);
 }
