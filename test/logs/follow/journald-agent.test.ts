@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,7 @@ test('pptpmon run on a real journald: SIGKILL and restart (journald restarted me
   let out = '';
   let agent: ChildProcess | undefined;
   const startAgent = async (): Promise<void> => {
-    const c = spawn('nsenter', j.inNs([process.execPath, '--import', 'tsx', MAIN, 'run', '-c', cfg]), {
+    const c = j.spawnInNs([process.execPath, '--import', 'tsx', MAIN, 'run', '-c', cfg], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     agent = c;

@@ -12,7 +12,7 @@
  *
  * Needs root (unshare -m). `unavailable()` gives the reason when it cannot run at all.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,13 +23,20 @@ const run = promisify(execFile);
 export const JOURNALD = ['/usr/lib/systemd/systemd-journald', '/lib/systemd/systemd-journald'].find(
   existsSync,
 );
-const TOOLS = ['unshare', 'nsenter', 'logger', 'journalctl', 'systemd-cat'];
+const TOOLS = ['unshare', 'nsenter', 'setpriv', 'logger', 'journalctl', 'systemd-cat'];
 
 // Constant script (no input in it): fresh tmpfs over /run and /var/log in the new namespace only, then
 // hold the namespace open. Bounded so a crashed test leaves nothing running for long.
 const HOLDER_SCRIPT =
   'mount -t tmpfs -o mode=755 pptpmon-run /run && mount -t tmpfs -o mode=755 pptpmon-log /var/log && ' +
   'mkdir -m 2755 /var/log/journal && echo ready && exec sleep 900';
+
+/**
+ * setpriv(1) prefix: the process gets SIGKILL when the test process dies (prctl PR_SET_PDEATHSIG, kept
+ * across the exec chain setpriv -> nsenter/unshare -> the command, all one pid). journald and the
+ * followers never exit by themselves; a test killed by a timeout must not leave them running.
+ */
+const DIE_WITH_US = ['--pdeathsig', 'KILL', '--'];
 
 function which(cmd: string): string | undefined {
   return (process.env.PATH ?? '/usr/bin:/bin')
@@ -63,7 +70,6 @@ function waitExit(c: ChildProcess): Promise<void> {
 export class PrivateJournald {
   private journald: ChildProcess | undefined;
   private journaldErr = '';
-  readonly starts: number[] = [];
 
   private constructor(
     private readonly holder: ChildProcess,
@@ -73,11 +79,9 @@ export class PrivateJournald {
   /** Starts the namespace and journald; resolves once journald accepts messages. Throws with the reason. */
   static async start(dir: string, opts: { journald?: boolean } = {}): Promise<PrivateJournald> {
     const holder = spawn(
-      'unshare',
-      ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER_SCRIPT],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      'setpriv',
+      [...DIE_WITH_US, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER_SCRIPT],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';
@@ -121,6 +125,11 @@ export class PrivateJournald {
     return out;
   }
 
+  /** A long-running command inside the namespace, killed if the test process dies. */
+  spawnInNs(cmd: string[], opts: SpawnOptions): ChildProcess {
+    return spawn('setpriv', [...DIE_WITH_US, 'nsenter', ...this.inNs(cmd)], opts);
+  }
+
   /**
    * argv for nsenter to run a command inside the namespace (nsenter execs it: the child's pid is the
    * command's). setns(2) moves the cwd to the namespace's root, so ours is given back (--wd).
@@ -134,7 +143,7 @@ export class PrivateJournald {
   }
 
   async startJournald(): Promise<void> {
-    const c = spawn('nsenter', this.inNs([JOURNALD!]), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = this.spawnInNs([JOURNALD!], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.journald = c;
     this.journaldErr = '';
     c.stderr!.on('data', (d: Buffer) => (this.journaldErr = (this.journaldErr + d.toString()).slice(-2000)));
@@ -145,7 +154,6 @@ export class PrivateJournald {
         throw new Error(`systemd-journald exited ${c.exitCode}: ${this.journaldErr.trim()}`);
       const got = await this.entries([`_PID=${c.pid}`]).catch(() => []);
       if (got.some((e) => String(e.MESSAGE).startsWith('Journal started'))) {
-        this.starts.push(Date.now());
         return;
       }
       await sleep(100);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,11 +42,9 @@ class Follower {
   ) {}
   async start(): Promise<void> {
     let ready = false;
-    const c = spawn(
-      'nsenter',
-      this.j.inNs([process.execPath, '--import', 'tsx', CHILD, this.ck, this.out, '50']),
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const c = this.j.spawnInNs([process.execPath, '--import', 'tsx', CHILD, this.ck, this.out, '50'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.c = c;
     c.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) ready = true;
