@@ -5,6 +5,7 @@
  * `analyze` for large regular files (a worker costs ~30 ms to start, stdin cannot be handed over).
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LogRecord } from '../record.js';
 import type { FileSummary, ReadOptions } from './index.js';
@@ -28,8 +29,14 @@ export type WorkerMessage =
   | { t: 'end'; summaries: FileSummary[]; counts: [string, number][]; fatal: boolean }
   | { t: 'error'; message: string };
 
-/** Is a worker worth it: only regular files (no stdin), together at least PARALLEL_MIN_BYTES? */
-export async function worthParallel(files: string[]): Promise<boolean> {
+/**
+ * Is a worker worth it: at least 4 cores, only regular files (no stdin), together at least
+ * PARALLEL_MIN_BYTES? On 2 cores it is not: V8's own compiler and GC threads already keep the second
+ * core busy during an analysis (measured on the 1M-line benchmark: 0.93 s CPU in-process, 0.45 s of
+ * it off the main thread; with the worker 1.20 s CPU and no shorter wall time).
+ */
+export async function worthParallel(files: string[], cores = availableParallelism()): Promise<boolean> {
+  if (cores < 4) return false;
   let total = 0;
   for (const f of files) {
     if (f === '-') return false;
@@ -48,15 +55,16 @@ export async function worthParallel(files: string[]): Promise<boolean> {
 /**
  * The built worker.js; from source (tests and development run through tsx) worker.ts, whose thread
  * must register tsx's loader itself: Node 20 does not apply the parent's `--import tsx` hooks before
- * a worker's entry module loads.
+ * a worker's entry module loads. No inherited execArgv: the parent's options are for its own
+ * entry (`--input-type`, `--import` make a worker fail); V8 flags apply to every thread anyway.
  */
 function startWorker(input: WorkerInput): Worker {
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: input });
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: input, execArgv: [] });
   const entry = new URL('./worker.ts', import.meta.url).href;
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: input });
+  return new Worker(boot, { eval: true, workerData: input, execArgv: [] });
 }
 
 /** A started ParallelReader when `worthParallel(files)`, else undefined (read in-process then). */

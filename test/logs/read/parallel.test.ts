@@ -190,17 +190,18 @@ test('runAnalyze on a worker thread = in-process: rotated set with gzip, damage,
   assert.match(r.err, /longer than the 65536-byte cap/);
 });
 
-test('worthParallel: only regular files, only when large together', async () => {
+test('worthParallel: 4 cores or more, only regular files, only when large together', async () => {
   const small = file('small.log', 'x\n');
-  assert.equal(await worthParallel([small]), false);
+  assert.equal(await worthParallel([small], 8), false);
   const big = file('big.log', Buffer.alloc(PARALLEL_MIN_BYTES, 10));
-  assert.equal(await worthParallel([big]), true);
-  assert.equal(await worthParallel([big, '-']), false);
-  assert.equal(await worthParallel([big, join(dir, 'missing')]), false);
-  assert.equal(await worthParallel([dir]), false);
+  assert.equal(await worthParallel([big], 8), true);
+  assert.equal(await worthParallel([big], 2), false, 'not on 2 cores');
+  assert.equal(await worthParallel([big, '-'], 8), false);
+  assert.equal(await worthParallel([big, join(dir, 'missing')], 8), false);
+  assert.equal(await worthParallel([dir], 8), false);
 });
 
-test('pptpmon analyze on a large file: the CLI starts the worker early; same document as in-process', async () => {
+test('pptpmon analyze on a large file (worker started early on >= 4 cores): same document as in-process', async () => {
   const log = join(dir, 'big-gen.log');
   await generateSyslog(log, 80_000, 11, new URL('../../../samples/syslog', import.meta.url).pathname);
   assert.ok(statSync(log).size >= PARALLEL_MIN_BYTES, 'the file is large enough for the worker');
