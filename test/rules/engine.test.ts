@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/index.js';
 import { RuleEngine, parseRulesText, type RuleTransition } from '../../src/rules/index.js';
 import { DURATION_SCAN_CHUNK } from '../../src/rules/eval/user-limit.js';
+import { RateEvaluator } from '../../src/rules/eval/rate.js';
+import { SessionTracker, parseRules } from '../../src/rules/index.js';
 import { MIN, SEC, T0, ev } from './events.js';
 
 function engine(yaml: string): RuleEngine {
@@ -110,7 +112,7 @@ test('rate: counts carry across counter generations; a firing group resolves by 
     e.ingest(ev('auth.fail', at, { reason: 'bad_password' }, { peer }));
   // 4 failures late in one generation, 2 early in the next (another peer's event rotates it):
   // all 6 are inside one window, so the level is crossed.
-  fail(0, '203.0.113.1'); // the first generation starts here
+  fail(0, '203.0.113.1');
   for (let i = 0; i < 4; i++) fail(50 * SEC + i, '198.51.100.7');
   assert.deepEqual(fail(61 * SEC, '203.0.113.1'), []);
   assert.deepEqual(fail(62 * SEC, '198.51.100.7'), []);
@@ -121,6 +123,69 @@ test('rate: counts carry across counter generations; a firing group resolves by 
   const later = e.tick(T0 + 4 * MIN);
   assert.deepEqual(brief(later), ['resolved:warning:af']);
   assert.equal(later[0]?.labels.peer, '198.51.100.7');
+});
+
+test('rate: one-off groups leave with their generation; memory stays bounded', () => {
+  const [spec] = parseRules({
+    rules: [
+      {
+        name: 'af',
+        type: 'rate',
+        match: { kind: 'auth.fail' },
+        groupBy: ['host', 'peer'],
+        window: '1m',
+        warning: 100,
+      },
+    ],
+  });
+  if (spec?.type !== 'rate') throw new Error('rate spec expected');
+  const r = new RateEvaluator(spec, { sessions: new SessionTracker(), maxGroups: 100_000 });
+  // 20 new peers a second for 10 minutes: 1,200 peers active in any 1-minute window.
+  let maxSize = 0;
+  for (let i = 0; i < 12_000; i++) {
+    const peer = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    r.onEvent(ev('auth.fail', i * 50, { reason: 'bad_password' }, { peer }), T0 + i * 50, []);
+    maxSize = Math.max(maxSize, r.size);
+  }
+  assert.ok(maxSize <= 2 * 1200 + 20, `at most two windows of groups, saw ${maxSize}`);
+  // A quiet rule still sheds them: two rotations on ticks.
+  r.tick(T0 + 11 * MIN, []);
+  r.tick(T0 + 12 * MIN + 1, []);
+  assert.equal(r.size, 0);
+});
+
+test('rate: at maxGroups older groups make room (never more than maxGroups); a hot group keeps its count', () => {
+  const [spec] = parseRules({
+    rules: [
+      {
+        name: 'af',
+        type: 'rate',
+        match: { kind: 'auth.fail' },
+        groupBy: ['host', 'peer'],
+        window: '1m',
+        warning: 2,
+      },
+    ],
+  });
+  if (spec?.type !== 'rate') throw new Error('rate spec expected');
+  const r = new RateEvaluator(spec, { sessions: new SessionTracker(), maxGroups: 3 });
+  const out: RuleTransition[] = [];
+  const fail = (at: number, peer: string) =>
+    r.onEvent(ev('auth.fail', at, { reason: 'bad_password' }, { peer }), T0 + at, out);
+  for (let i = 0; i < 3; i++) fail(i, 'hot');
+  assert.deepEqual(brief(out), ['firing:warning:af']);
+  for (let i = 0; i < 10; i++) {
+    fail(100 + i, `cold${i}`);
+    assert.ok(r.size <= 3, `never more than maxGroups, saw ${r.size}`);
+  }
+  fail(200, 'hot');
+  const refresh: RuleTransition[] = [];
+  r.tick(T0 + 6 * SEC, refresh);
+  assert.deepEqual(
+    refresh.map((t) => [t.labels.peer, t.value]),
+    [['hot', 4]],
+    'the hot group kept its count through the evictions',
+  );
 });
 
 test('absence: no successful probe of a target for 2m fires and a success clears it', () => {

@@ -45,6 +45,11 @@ export class RateEvaluator extends BaseEvaluator {
     this.slotMs = spec.window / BUCKETS;
   }
 
+  /** Groups counted now: at most those of the last two windows (and at most maxGroups). */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
   override onEvent(ev: Event, nowMs: number, out: RuleTransition[]): void {
     if (!this.matcher.test(ev)) return;
     const g = this.grouper.key(ev);
@@ -57,7 +62,10 @@ export class RateEvaluator extends BaseEvaluator {
         this.previous.delete(g.key);
         c = this.currentArena.copyFrom(this.previousArena, p);
       } else {
-        if (this.current.size + this.previous.size >= this.ctx.maxGroups) this.rotate(nowMs, true);
+        // Full: the older generation goes; if that was empty (the groups are all this window's),
+        // the current one goes too. Only groups at a level stay.
+        if (this.size >= this.ctx.maxGroups) this.rotate(nowMs, true);
+        if (this.size >= this.ctx.maxGroups) this.rotate(nowMs, true);
         c = this.currentArena.alloc();
       }
       this.current.set(g.key, c);
