@@ -9,10 +9,12 @@
  * Wall time, CPU time (user+sys) and peak RSS come from GNU time around each process; ratios are
  * printed on both times, since on a shared machine other jobs inflate the wall time of whatever runs.
  * An in-process breakdown (reading+filtering+parsing alone vs the whole analysis) says where time goes.
+ * The machine's cores and load average are printed with the figures: on a shared machine the wall
+ * times mean little without them. (analyze reads on a worker thread only with >= 4 cores.)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSyslog } from './generate.js';
@@ -63,6 +65,11 @@ function best(n: number, cmd: string, args: string[], dir: string): Measure {
     if (!out || m.secs < out.secs) out = m;
   }
   return { ...(out as Measure), rssMb: rss };
+}
+
+function machine(): string {
+  const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
+  return `machine: ${availableParallelism()} cores, load average ${l1.toFixed(2)} ${l5.toFixed(2)} ${l15.toFixed(2)}`;
 }
 
 function fmt(n: number): string {
@@ -125,6 +132,7 @@ async function run(lines: number, dir: string, withFail2ban: boolean, runs: numb
   process.stdout.write(
     `  (grep, --version, analyze: fastest of ${runs} runs, largest RSS; fail2ban-regex: one run)\n`,
   );
+  process.stdout.write(`  ${machine()}\n`);
   const doc = JSON.parse(ana.out) as {
     summary: { sessions: number; failures: Record<string, number>; peakConcurrent: number };
     records: number;
@@ -153,6 +161,7 @@ async function run(lines: number, dir: string, withFail2ban: boolean, runs: numb
     f2b = measure('fail2ban-regex', ['--print-no-missed', '--print-no-ignored', log, filter], dir);
     process.stdout.write(row('fail2ban-regex', f2b));
     const matched = /Lines: \d+ lines, \d+ ignored, (\d+) matched/.exec(f2b.out)?.[1];
+    process.stdout.write(`  ${machine()} (after fail2ban-regex)\n`);
     process.stdout.write(
       `  fail2ban-regex matched ${matched ?? '?'} auth-failure lines (generator wrote ${g.authFailLines})\n`,
     );

@@ -76,7 +76,8 @@ export class LineScanner {
 
   private readonly o: ScannerOptions;
   private readonly maxPending: number;
-  private carry: Buffer[] = [];
+  /** The partial line at a chunk's end, copied (capped at maxLineBytes); allocated on first use. */
+  private carry: Buffer | undefined;
   private carryLen = 0;
   private carryTotal = 0;
   private pending: TimedRecord[] = [];
@@ -225,19 +226,20 @@ export class LineScanner {
     const room = this.o.maxLineBytes - this.carryLen;
     if (room <= 0) return;
     const take = Math.min(room, e - s);
-    // Copy: a view would pin the whole 1 MiB chunk in memory.
-    this.carry.push(Buffer.from(b.subarray(s, s + take)));
+    // Copied into one buffer kept for the scanner's life: a view would pin the whole 1 MiB chunk (and
+    // the source reuses it), a new buffer per chunk is garbage.
+    this.carry ??= Buffer.allocUnsafe(this.o.maxLineBytes);
+    b.copy(this.carry, this.carryLen, s, s + take);
     this.carryLen += take;
   }
 
   private lineFromCarry(out: TimedRecord[]): void {
-    const buf = this.carry.length === 1 ? (this.carry[0] as Buffer) : Buffer.concat(this.carry);
+    const buf = this.carry ?? Buffer.alloc(0);
     const total = this.carryTotal;
-    this.carry = [];
+    let e = this.carryLen;
     this.carryLen = 0;
     this.carryTotal = 0;
     this.lines++;
-    let e = buf.length;
     if (e > 0 && buf[e - 1] === 13) e--;
     if (total > this.o.maxLineBytes) this.longLine(total);
     this.full(buf, 0, e, undefined, out);
