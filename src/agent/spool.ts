@@ -105,13 +105,27 @@ export class Spool<T> {
   /** Durable on return (fdatasync), in order. */
   append(items: readonly T[]): void {
     if (items.length === 0) return;
-    this.write(items.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    // Written in pieces of ~256 KB with one fdatasync at the end: a 10,000-session sample pass is
+    // ~6 MB of JSON, which as one string plus its Buffer copy was the agent's peak memory.
+    let piece = '';
+    for (const item of items) {
+      piece += `${JSON.stringify(item)}\n`;
+      if (piece.length >= READ_CHUNK) {
+        this.write(piece, false);
+        piece = '';
+      }
+    }
+    this.write(piece, true);
     this.enforceBound();
   }
 
-  private write(text: string): void {
+  private dirty = false;
+
+  private write(text: string, sync = true): void {
     let last = this.segments[this.segments.length - 1];
     if (last === undefined || (this.sizes.get(last) ?? 0) >= this.segmentBytes) {
+      // Pieces of one append may span two segments: the first must be durable before it is closed.
+      if (this.fd !== undefined && this.dirty && (this.opts.sync ?? true)) fdatasyncSync(this.fd);
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
       last = (last ?? 0) + 1;
@@ -119,10 +133,13 @@ export class Spool<T> {
       this.sizes.set(last, 0);
     }
     this.fd ??= openSync(join(this.opts.dir, segName(last)), 'a');
-    const buf = Buffer.from(text);
-    writeSync(this.fd, buf);
-    if (this.opts.sync ?? true) fdatasyncSync(this.fd);
-    this.sizes.set(last, (this.sizes.get(last) ?? 0) + buf.length);
+    const n = text.length > 0 ? writeSync(this.fd, text) : 0;
+    this.dirty = true;
+    if (sync && (this.opts.sync ?? true)) {
+      fdatasyncSync(this.fd);
+      this.dirty = false;
+    }
+    this.sizes.set(last, (this.sizes.get(last) ?? 0) + n);
   }
 
   private total(): number {

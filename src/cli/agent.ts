@@ -7,7 +7,7 @@ import { buildAgent } from '../agent/build.js';
 import { prepareProbes } from '../agent/probes.js';
 import { openSpool, spoolSink } from '../agent/sinks.js';
 import { Shipper } from '../agent/ship.js';
-import { buildServer } from '../server/app.js';
+import { listenAgent } from '../agent/listen.js';
 import { Metrics } from '../server/metrics.js';
 import { parseListen, readToken } from '../server/token.js';
 import type { CliCommand } from './index.js';
@@ -43,9 +43,11 @@ export const agentCommand: CliCommand = {
             ...(a.caFile ? { ca: readFileSync(a.caFile) } : {}),
             onNote: note,
           });
-          const app = buildServer({ token, metrics, liveSessions: () => built.sessions?.live() ?? [] });
           const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
-          await app.listen(parseListen(a.metricsListen));
+          const app = await listenAgent(
+            { token, metrics, liveSessions: () => built.sessions?.live() ?? [] },
+            parseListen(a.metricsListen),
+          );
           built.agent.start();
           probes?.start();
           const shipping = shipper.run();

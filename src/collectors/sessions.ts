@@ -6,10 +6,10 @@
  * packets and errors each way and rates since the previous sample.
  */
 import { join } from 'node:path';
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import type { Event } from '../events/index.js';
 import { collectorEvent, type Collector, type CollectorContext } from './types.js';
-import { readNetDev, readText, type IfaceCounters } from './procfs.js';
+import { readText, scanNetDev, type IfaceCounters } from './procfs.js';
 
 export interface LogSessionInfo {
   user?: string;
@@ -50,13 +50,26 @@ export interface SessionsOptions {
 // costing an `ip` run per pass.
 const LOOKUP_WINDOW_MS = 120_000;
 
-interface LinkMeta {
+/**
+ * Everything kept per link, in one object updated in place each pass (at 10,000 links the collector
+ * used to hold a LiveSession, a counters object, a previous-counters entry and a meta entry per link,
+ * and rebuild three of them every pass).
+ */
+interface Link extends IfaceCounters {
   firstSeen: number;
   pid?: number;
   start?: string;
   ipparam?: string;
   localIp?: string;
   remoteIp?: string;
+  /** Time of the last counters, and the pass that saw the link (links not seen are gone). */
+  at: number;
+  pass: number;
+  /** Whether the previous pass had counters (rates and "unchanged" need two samples). */
+  hasPrev: boolean;
+  moved: boolean;
+  rxBps: number;
+  txBps: number;
 }
 
 export interface SessionsCollector extends Collector {
@@ -98,26 +111,111 @@ export function createSessionsCollector(
   opts: SessionsOptions = {},
 ): SessionsCollector {
   const pattern = opts.ifacePattern ?? /^ppp\d+$/;
-  let prev = new Map<string, { at: number; c: IfaceCounters }>();
-  let current: LiveSession[] = [];
-  const meta = new Map<string, LinkMeta>();
+  const links = new Map<string, Link>();
+  let pass = 0;
+  // The LiveSession list is built when asked for (API, `run`'s gauge), once per pass: the agent itself
+  // never needs it, and 10,000 of them are several MB.
+  let liveCache: LiveSession[] | undefined;
+
+  const toLive = (iface: string, l: Link): LiveSession => {
+    const fromLog = opts.lookup?.(iface, l.pid);
+    return {
+      iface,
+      pid: l.pid,
+      rxBytes: l.rxBytes,
+      rxPackets: l.rxPackets,
+      rxErrors: l.rxErrors,
+      rxDropped: l.rxDropped,
+      txBytes: l.txBytes,
+      txPackets: l.txPackets,
+      txErrors: l.txErrors,
+      txDropped: l.txDropped,
+      localIp: l.localIp,
+      remoteIp: l.remoteIp,
+      user: fromLog?.user,
+      peer: fromLog?.peer ?? l.ipparam,
+      session: fromLog?.session,
+      start: fromLog?.start ?? l.start,
+      rxBps: l.rxBps,
+      txBps: l.txBps,
+    };
+  };
 
   return {
     name: 'sessions',
     intervalMs: opts.intervalMs ?? 10_000,
-    live: () => current,
+    live: () => {
+      if (!liveCache) {
+        liveCache = [];
+        for (const [iface, l] of links) liveCache.push(toLive(iface, l));
+      }
+      return liveCache;
+    },
     async collect(): Promise<Event[]> {
       const now = ctx.now().getTime();
-      const counters = readNetDev(ctx.procRoot);
+      pass++;
+      liveCache = undefined;
       // A ppp link's addresses and pppd pid do not change during its life: look them up only when a
       // link is new (or its addresses were not there yet), so an idle pass over 10,000 links is one
       // read of /proc/net/dev and no `ip` run, no 10,000 pid-file reads.
       let needAddrs = false;
-      for (const iface of counters.keys()) {
-        if (!pattern.test(iface)) continue;
-        const m = meta.get(iface);
-        if (!m || (m.localIp === undefined && now - m.firstSeen < LOOKUP_WINDOW_MS)) needAddrs = true;
-      }
+      scanNetDev(
+        readText(join(ctx.procRoot, 'net/dev')) ?? '',
+        (name) => pattern.test(name),
+        (iface, f) => {
+          let l = links.get(iface);
+          if (!l) {
+            l = {
+              firstSeen: now,
+              at: now,
+              pass,
+              hasPrev: false,
+              moved: true,
+              rxBps: 0,
+              txBps: 0,
+              rxBytes: 0,
+              rxPackets: 0,
+              rxErrors: 0,
+              rxDropped: 0,
+              txBytes: 0,
+              txPackets: 0,
+              txErrors: 0,
+              txDropped: 0,
+            };
+            links.set(iface, l);
+            needAddrs = true;
+          } else {
+            l.hasPrev = true;
+            if (l.localIp === undefined && now - l.firstSeen < LOOKUP_WINDOW_MS) needAddrs = true;
+          }
+          const rxBytes = f[0]!;
+          const txBytes = f[8]!;
+          const rxErrors = f[2]!;
+          const txErrors = f[10]!;
+          const dt = l.hasPrev ? (now - l.at) / 1000 : 0;
+          const rate = (a: number, b: number): number => (dt > 0 && a >= b ? Math.round((a - b) / dt) : 0);
+          l.rxBps = l.hasPrev ? rate(rxBytes, l.rxBytes) : 0;
+          l.txBps = l.hasPrev ? rate(txBytes, l.txBytes) : 0;
+          // Idle links (counters unchanged) are not re-sent every interval: at 10,000 sessions that
+          // would be 10,000 events per interval for nothing. A new or moving link is always sent.
+          l.moved =
+            !l.hasPrev ||
+            l.rxBytes !== rxBytes ||
+            l.txBytes !== txBytes ||
+            l.rxErrors !== rxErrors ||
+            l.txErrors !== txErrors;
+          l.rxBytes = rxBytes;
+          l.rxPackets = f[1]!;
+          l.rxErrors = rxErrors;
+          l.rxDropped = f[3]!;
+          l.txBytes = txBytes;
+          l.txPackets = f[9]!;
+          l.txErrors = txErrors;
+          l.txDropped = f[11]!;
+          l.at = now;
+          l.pass = pass;
+        },
+      );
       let addrs = new Map<string, { localIp?: string; remoteIp?: string }>();
       if (needAddrs && !opts.skipAddresses) {
         try {
@@ -126,69 +224,40 @@ export function createSessionsCollector(
           // no iproute2: sessions still listed, without addresses
         }
       }
-      const next = new Map<string, { at: number; c: IfaceCounters }>();
-      const live: LiveSession[] = [];
       const out: Event[] = [];
-      for (const [iface, c] of counters) {
-        if (!pattern.test(iface)) continue;
-        next.set(iface, { at: now, c });
-        let m = meta.get(iface);
+      for (const [iface, l] of links) {
+        if (l.pass !== pass) {
+          links.delete(iface); // link gone: forget it
+          continue;
+        }
         // pppd writes its pid file and IPCP sets the addresses a moment after the link appears:
         // look again for a while, then stop (a link without either is not re-read forever).
         if (
-          !m ||
-          ((m.pid === undefined || m.localIp === undefined) && now - m.firstSeen < LOOKUP_WINDOW_MS)
+          !l.hasPrev ||
+          ((l.pid === undefined || l.localIp === undefined) && now - l.firstSeen < LOOKUP_WINDOW_MS)
         ) {
           const pidFile = join(ctx.runRoot, `${iface}.pid`);
-          const pidText = readText(pidFile)?.trim();
-          const pid = pidText && /^\d+$/.test(pidText) ? Number(pidText) : undefined;
-          let start: string | undefined;
+          // stat first, without throwing: a link with no pid file yet (or none at all, 10,000 of them
+          // in the benchmark) costs one syscall, not two failed calls with their exceptions.
+          let st: Stats | undefined;
           try {
-            start = statSync(pidFile).mtime.toISOString();
+            st = statSync(pidFile, { throwIfNoEntry: false });
           } catch {
-            start = undefined;
+            st = undefined; // unreadable run dir: no pid, like no file
           }
+          const pidText = st ? readText(pidFile)?.trim() : undefined;
+          const pid = pidText && /^\d+$/.test(pidText) ? Number(pidText) : undefined;
+          const start = st?.mtime.toISOString();
           const cmd = pid === undefined ? undefined : readText(join(ctx.procRoot, String(pid), 'cmdline'));
           const a = addrs.get(iface);
-          m = {
-            pid,
-            start,
-            ipparam: cmd ? ipparamOf(cmd) : undefined,
-            localIp: a?.localIp ?? m?.localIp,
-            remoteIp: a?.remoteIp ?? m?.remoteIp,
-            firstSeen: m?.firstSeen ?? now,
-          };
-          meta.set(iface, m);
+          l.pid = pid;
+          l.start = start;
+          l.ipparam = cmd ? ipparamOf(cmd) : undefined;
+          l.localIp = a?.localIp ?? l.localIp;
+          l.remoteIp = a?.remoteIp ?? l.remoteIp;
         }
-        const { pid, start } = m;
-        const fromLog = opts.lookup?.(iface, pid);
-        const p = prev.get(iface);
-        const dt = p ? (now - p.at) / 1000 : 0;
-        const rate = (a: number, b: number | undefined): number =>
-          dt > 0 && b !== undefined && a >= b ? Math.round((a - b) / dt) : 0;
-        const s: LiveSession = {
-          iface,
-          pid,
-          ...c,
-          localIp: m.localIp,
-          remoteIp: m.remoteIp,
-          user: fromLog?.user,
-          peer: fromLog?.peer ?? m.ipparam,
-          session: fromLog?.session,
-          start: fromLog?.start ?? start,
-          rxBps: rate(c.rxBytes, p?.c.rxBytes),
-          txBps: rate(c.txBytes, p?.c.txBytes),
-        };
-        live.push(s);
-        // Idle links (counters unchanged) are not re-sent every interval: at 10,000 sessions that
-        // would be 10,000 events per interval for nothing. A new or moving link is always sent.
-        const unchanged =
-          p !== undefined &&
-          p.c.rxBytes === c.rxBytes &&
-          p.c.txBytes === c.txBytes &&
-          p.c.rxErrors === c.rxErrors &&
-          p.c.txErrors === c.txErrors;
-        if (unchanged && !opts.everyInterval) continue;
+        if (!l.moved && !opts.everyInterval) continue;
+        const s = toLive(iface, l);
         out.push(
           collectorEvent(
             ctx,
@@ -201,12 +270,12 @@ export function createSessionsCollector(
               localIp: s.localIp,
               remoteIp: s.remoteIp,
               start: s.start,
-              rxBytes: c.rxBytes,
-              txBytes: c.txBytes,
-              rxPackets: c.rxPackets,
-              txPackets: c.txPackets,
-              rxErrors: c.rxErrors,
-              txErrors: c.txErrors,
+              rxBytes: s.rxBytes,
+              txBytes: s.txBytes,
+              rxPackets: s.rxPackets,
+              txPackets: s.txPackets,
+              rxErrors: s.rxErrors,
+              txErrors: s.txErrors,
               rxBps: s.rxBps,
               txBps: s.txBps,
             },
@@ -214,9 +283,6 @@ export function createSessionsCollector(
           ),
         );
       }
-      prev = next;
-      current = live;
-      for (const iface of meta.keys()) if (!next.has(iface)) meta.delete(iface); // link gone: forget it
       return out;
     },
   };

@@ -7,7 +7,7 @@ import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../events/index.js';
 import { collectorEvent, type Collector, type CollectorContext } from './types.js';
-import { readNetDev, readText } from './procfs.js';
+import { readText, scanNetDev } from './procfs.js';
 
 export interface SystemOptions {
   intervalMs?: number;
@@ -98,20 +98,24 @@ export function createSystemCollector(ctx: CollectorContext, opts: SystemOptions
         }
       }
       prevIo = { at: now, ...io };
-      for (const [iface, c] of readNetDev(ctx.procRoot)) {
-        if (exclude.test(iface)) continue;
-        out.push(
-          collectorEvent(ctx, 'system', 'net.iface.sample', 'info', {
-            iface,
-            rxBytes: c.rxBytes,
-            txBytes: c.txBytes,
-            rxErrors: c.rxErrors,
-            txErrors: c.txErrors,
-            rxDropped: c.rxDropped,
-            txDropped: c.txDropped,
-          }),
-        );
-      }
+      // Lines of excluded interfaces (10,000 ppp links) are skipped before their numbers are parsed.
+      scanNetDev(
+        readText(join(ctx.procRoot, 'net/dev')) ?? '',
+        (iface) => !exclude.test(iface),
+        (iface, f) => {
+          out.push(
+            collectorEvent(ctx, 'system', 'net.iface.sample', 'info', {
+              iface,
+              rxBytes: f[0]!,
+              txBytes: f[8]!,
+              rxErrors: f[2]!,
+              txErrors: f[10]!,
+              rxDropped: f[3]!,
+              txDropped: f[11]!,
+            }),
+          );
+        },
+      );
       return out;
     },
   };

@@ -160,6 +160,30 @@ test('pptpmon agent -> pptpmon server: events arrive with the token; a wrong tok
     return /pptpmon_events_total\{kind="ppp.end"\} [1-9]/.test(m) ? m : undefined;
   }, 20_000);
   assert.ok(got, `server never received ppp.end; agent said: ${ao.join('')}`);
+  // The agent's own listener (node:http, src/agent/listen.ts): token on all but /healthz.
+  const auth = { authorization: 'Bearer agent-token-0123456789abcdef' };
+  assert.equal((await fetch(`http://127.0.0.1:${mport}/metrics`)).status, 401);
+  const noTok = await fetch(`http://127.0.0.1:${mport}/api/v1/sessions`, {
+    headers: { authorization: 'Bearer agent-token-0123456789abcdeX' },
+  });
+  assert.equal(noTok.status, 401);
+  assert.deepEqual(await noTok.json(), {
+    statusCode: 401,
+    error: 'Unauthorized',
+    message: 'missing or wrong bearer token',
+  });
+  const am = await fetch(`http://127.0.0.1:${mport}/metrics`, { headers: auth });
+  assert.equal(am.status, 200);
+  assert.match(am.headers.get('content-type') ?? '', /^text\/plain/);
+  assert.match(
+    await am.text(),
+    /pptpmon_events_total\{kind="ppp.end"\} [1-9]/,
+    'agent counts what it shipped',
+  );
+  const as = await fetch(`http://127.0.0.1:${mport}/api/v1/sessions?x=1`, { headers: auth });
+  assert.equal(as.status, 200);
+  assert.ok(Array.isArray(((await as.json()) as { sessions: unknown }).sessions));
+  assert.equal((await fetch(`http://127.0.0.1:${mport}/api/v1/ingest`, { headers: auth })).status, 404);
   const wrong = await fetch(`http://127.0.0.1:${port}/api/v1/ingest`, {
     method: 'POST',
     headers: { authorization: 'Bearer nope-nope-nope-nope', 'content-type': 'application/json' },

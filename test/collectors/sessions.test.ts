@@ -7,10 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ipparamOf, parseIpAddrJson } from '../../src/collectors/sessions.js';
+import { createSessionsCollector, ipparamOf, parseIpAddrJson } from '../../src/collectors/sessions.js';
+import { parseNetDev, scanNetDev } from '../../src/collectors/procfs.js';
+import { defaultContext } from '../../src/collectors/types.js';
 import type { Event } from '../../src/events/index.js';
 
 const NS = `pptpmon-sess-${process.pid}`;
@@ -77,4 +79,74 @@ test('live ppp link: addresses, pid, peer from ipparam, counters equal to the ke
   assert.ok(s.attrs.txBytes > 0, 'pings were counted');
   assert.ok(s.attrs.txBytes <= kernelTx, 'never more than the kernel says');
   assert.ok(s.attrs.txBps > 0, 'a rate between the two samples');
+});
+
+test('sessions over a /proc fixture: idle links not re-sent, rates, pid files, gone links dropped; scanNetDev = parseNetDev', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-sessfx-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'proc/net'), { recursive: true });
+  mkdirSync(join(dir, 'run'));
+  const head =
+    'Inter-|   Receive                                                |  Transmit\n' +
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+  const row = (name: string, rx: number, tx: number, err = 0): string =>
+    `${name.padStart(6)}: ${rx} ${Math.floor(rx / 100)} ${err} 1 0 0 0 0 ${tx} ${Math.floor(tx / 100)} 0 2 0 0 0 0\n`;
+  const dev = (rows: string): void => writeFileSync(join(dir, 'proc/net/dev'), head + rows);
+  writeFileSync(join(dir, 'run/ppp1.pid'), '4242\n');
+  let now = Date.parse('2026-11-25T00:00:00Z');
+  const ctx = defaultContext({
+    procRoot: join(dir, 'proc'),
+    runRoot: join(dir, 'run'),
+    now: () => new Date(now),
+    run: async () => '[]',
+  });
+  const c = createSessionsCollector(ctx, {
+    lookup: (iface) => (iface === 'ppp1' ? { user: 'alice', session: 's1' } : undefined),
+  });
+  dev(row('lo', 500, 500) + row('ppp0', 1000, 2000) + row('ppp1', 3000, 4000) + 'ppp9: 1 2 x\n');
+  const first = await c.collect();
+  assert.deepEqual(
+    first.map((e) => (e.kind === 'session.sample' ? e.attrs.iface : '')),
+    ['ppp0', 'ppp1'],
+  );
+  const p1 = first[1]!;
+  assert.ok(p1.kind === 'session.sample');
+  assert.equal(p1.attrs.pid, 4242);
+  assert.equal(p1.user, 'alice');
+  assert.equal(p1.attrs.rxBps, 0, 'no rate from one sample');
+  now += 10_000;
+  dev(row('ppp0', 1000, 2000) + row('ppp1', 3000, 14_000) + row('ppp2', 100, 100));
+  const second = await c.collect();
+  const by = new Map(second.map((e) => [e.kind === 'session.sample' ? e.attrs.iface : '', e]));
+  assert.deepEqual([...by.keys()], ['ppp1', 'ppp2'], 'idle ppp0 not re-sent; new ppp2 sent');
+  const s1 = by.get('ppp1')!;
+  assert.ok(s1.kind === 'session.sample');
+  assert.equal(s1.attrs.txBps, 1000);
+  assert.equal(s1.attrs.txBytes, 14_000);
+  assert.equal(s1.attrs.txPackets, 140);
+  const live = c.live();
+  assert.deepEqual(
+    live.map((s) => s.iface),
+    ['ppp0', 'ppp1', 'ppp2'],
+  );
+  assert.equal(live.find((s) => s.iface === 'ppp0')?.rxDropped, 1);
+  now += 10_000;
+  dev(row('ppp1', 3000, 14_000, 3));
+  const third = await c.collect();
+  assert.equal(third.length, 1, 'an error count change is sent');
+  assert.deepEqual(
+    c.live().map((s) => s.iface),
+    ['ppp1'],
+    'gone links dropped',
+  );
+  const text = head + row('eth0', 1, 2) + row('ppp7', 300, 400) + 'bad: 1 2 x 4\n' + 'short: 1 2 3\n';
+  const scanned = new Map<string, number[]>();
+  scanNetDev(
+    text,
+    () => true,
+    (n, f) => scanned.set(n, [...f]),
+  );
+  const parsed = parseNetDev(text);
+  assert.deepEqual([...scanned.keys()], [...parsed.keys()]);
+  assert.equal(scanned.get('ppp7')![8], parsed.get('ppp7')!.txBytes);
 });
