@@ -23,6 +23,23 @@ function walk(dir) {
 let files = (only.length ? only : walk('test')).sort();
 if (noLab) files = files.filter((f) => !f.startsWith(join('test', 'lab')));
 const env = { ...process.env };
+// PPTPMON_REQUIRE (test/helpers/require.ts): checked here once so a typo stops the run before any test
+// instead of silently requiring nothing. Keep this list in step with the helper's.
+const COMPONENTS = ['pg', 'lab', 'journald', 'netns', 'design'];
+const unknownRequired = (env.PPTPMON_REQUIRE ?? '')
+  .split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== '' && !COMPONENTS.includes(c));
+if (unknownRequired.length) {
+  console.error(
+    `PPTPMON_REQUIRE: unknown component(s) ${unknownRequired.join(', ')} (known: ${COMPONENTS.join(', ')})`,
+  );
+  process.exit(2);
+}
+if (noLab && /(^|,)\s*lab\s*(,|$)/.test(env.PPTPMON_REQUIRE ?? '')) {
+  console.error('PPTPMON_REQUIRE has lab but --no-lab leaves the lab out');
+  process.exit(2);
+}
 if (noLab) env.PPTPMON_NO_LAB = '1';
 // The shared lab VM (lab/README.md): brought up once here, before the test files, and taken down at
 // the end only if this run started it (a lab found running is left running for the others using it).

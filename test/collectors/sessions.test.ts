@@ -14,6 +14,7 @@ import { createSessionsCollector, ipparamOf, parseIpAddrJson } from '../../src/c
 import { parseNetDev, scanNetDev } from '../../src/collectors/procfs.js';
 import { defaultContext } from '../../src/collectors/types.js';
 import type { Event } from '../../src/events/index.js';
+import { skipOrFail } from '../helpers/require.js';
 
 const NS = `pptpmon-sess-${process.pid}`;
 const CHILD = new URL('./sessions-child.ts', import.meta.url).pathname;
@@ -34,7 +35,7 @@ test('live ppp link: addresses, pid, peer from ipparam, counters equal to the ke
   try {
     ip('netns', 'add', NS);
   } catch (err) {
-    return t.skip(`cannot create a network namespace here: ${(err as Error).message}`);
+    return skipOrFail(t, 'netns', `cannot create a network namespace here: ${(err as Error).message}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-sess-'));
   const holder = spawn('/bin/bash', ['-c', 'sleep 30; :', 'pppd', 'ipparam', '203.0.113.5'], {

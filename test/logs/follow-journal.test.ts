@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JournalFollower } from '../../src/logs/follow/journal.js';
 import type { FollowedLine } from '../../src/logs/follow/file.js';
+import { skipOrFail } from '../helpers/require.js';
 
 const REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(
   existsSync,
@@ -41,7 +42,11 @@ async function collect(f: JournalFollower, want: number): Promise<FollowedLine[]
 
 test('journal: follow, persist cursor, restart without loss or repeat; uncommitted entries repeat with the same ids', async (t) => {
   if (!REMOTE)
-    return t.skip('systemd-journal-remote is not installed (Debian package systemd-journal-remote)');
+    return skipOrFail(
+      t,
+      'journald',
+      'systemd-journal-remote is not installed (Debian package systemd-journal-remote)',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-journal-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'system.journal');

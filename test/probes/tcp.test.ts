@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { nftIn } from '../helpers/netns.js';
 import { probeContext, runNamedProbe } from '../helpers/probe-context.js';
+import { skipOrFail } from '../helpers/require.js';
 
 const run = promisify(execFile);
 const NS = `pptpmon-tcp-${process.pid}`;
@@ -69,7 +70,7 @@ test('closed port: refused, fast', async () => {
 });
 
 test('SYNs dropped by nftables: timeout (filtered), bounded by --timeout', async (t) => {
-  if (nsError) return t.skip(nsError);
+  if (nsError) return skipOrFail(t, 'netns', nsError);
   const r = await cliInNs('127.0.0.1');
   assert.equal(r.code, 1);
   const c = r.doc.checks[0] ?? {};
@@ -79,7 +80,7 @@ test('SYNs dropped by nftables: timeout (filtered), bounded by --timeout', async
 });
 
 test('no route: unreachable', async (t) => {
-  if (nsError) return t.skip(nsError);
+  if (nsError) return skipOrFail(t, 'netns', nsError);
   const r = await cliInNs('10.99.0.1');
   assert.equal(r.code, 1);
   assert.equal(r.doc.checks[0]?.reason, 'unreachable');

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { PostgresStore, withPassword } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/types.js';
+import { skipUnlessRequired } from '../helpers/require.js';
 
 export const PG_DIR = process.env.PPTPMON_PG_DIR ?? '/var/tmp/pptpmon-pg';
 
@@ -136,7 +137,8 @@ export function storeDrivers(): Driver[] {
   const target = pgTestTarget();
   const postgres: Driver = {
     name: 'postgres',
-    ...(typeof target === 'string' ? { skip: target } : {}),
+    // PPTPMON_REQUIRE=pg: no skip, so every test runs and fails in open() with the reason.
+    ...(typeof target === 'string' && skipUnlessRequired('pg', target) ? { skip: target } : {}),
     async open() {
       if (typeof target === 'string') throw new Error(target);
       const schema = `t_${process.pid}_${++counter}_${Math.floor(Math.random() * 1e6)}`;

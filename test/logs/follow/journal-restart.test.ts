@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JournalFollower, journalLineId } from '../../../src/logs/follow/journal.js';
 import { PrivateJournald } from './journald-ns.js';
+import { skipOrFail } from '../../helpers/require.js';
 
 const REMOTE = ['/usr/lib/systemd/systemd-journal-remote', '/lib/systemd/systemd-journal-remote'].find(
   existsSync,
@@ -32,7 +33,11 @@ function append(file: string, messages: string[]): void {
 
 test('journal: journalctl killed with entries received but not polled: restarted after the last received, nothing twice', async (t) => {
   if (!REMOTE)
-    return t.skip('systemd-journal-remote is not installed (Debian package systemd-journal-remote)');
+    return skipOrFail(
+      t,
+      'journald',
+      'systemd-journal-remote is not installed (Debian package systemd-journal-remote)',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-journal-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'system.journal');

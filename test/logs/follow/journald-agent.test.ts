@@ -16,6 +16,7 @@ import { PrivateJournald, unavailable } from './journald-ns.js';
 import { journalLineId } from '../../../src/logs/follow/journal.js';
 import { LineIntake } from '../../../src/agent/intake.js';
 import { SqliteStore } from '../../../src/store/index.js';
+import { skipOrFail } from '../../helpers/require.js';
 
 const MAIN = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 const CAPTURE = new URL('../../corpus/lab-seed/syslog.log', import.meta.url).pathname;
@@ -33,14 +34,14 @@ async function freePort(): Promise<number> {
 
 test('pptpmon run on a real journald: SIGKILL and restart (journald restarted meanwhile): each journal event stored once', async (t) => {
   const why = unavailable();
-  if (why) return t.skip(why);
+  if (why) return skipOrFail(t, 'journald', why);
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-journald-agent-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   let j: PrivateJournald;
   try {
     j = await PrivateJournald.start(dir);
   } catch (err) {
-    return t.skip(`systemd-journald cannot start here: ${(err as Error).message}`);
+    return skipOrFail(t, 'journald', `systemd-journald cannot start here: ${(err as Error).message}`);
   }
   t.after(() => j.stop());
 

@@ -17,6 +17,7 @@ import { LineParser } from '../../../src/logs/formats/index.js';
 import { LineIntake } from '../../../src/agent/intake.js';
 import type { Event } from '../../../src/events/index.js';
 import type { Session } from '../../../src/logs/session.js';
+import { skipOrFail } from '../../helpers/require.js';
 
 const CHILD = new URL('./journald-child.ts', import.meta.url).pathname;
 const MATCHES = [
@@ -85,7 +86,7 @@ async function startJournald(
 ) {
   const why = unavailable();
   if (why) {
-    t.skip(why);
+    skipOrFail(t, 'journald', why);
     return undefined;
   }
   try {
@@ -93,7 +94,7 @@ async function startJournald(
     t.after(() => j.stop());
     return j;
   } catch (err) {
-    t.skip(`systemd-journald cannot start here: ${(err as Error).message}`);
+    skipOrFail(t, 'journald', `systemd-journald cannot start here: ${(err as Error).message}`);
     return undefined;
   }
 }
