@@ -29,6 +29,7 @@ export const runCommand: CliCommand = {
           const metrics = new Metrics();
           const note = (n: string): void => void process.stderr.write(`pptpmon run: ${n}\n`);
           const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
+          metrics.watchAlerts(() => monitor.alerting.manager.list());
           const built = buildAgent(cfg, storeSink(store), {
             onEvents: (e) => {
               metrics.observe(e);

@@ -22,6 +22,7 @@ export const serverCommand: CliCommand = {
           const auth = apiAuth(cfg.server, 'server');
           const metrics = new Metrics();
           const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
+          metrics.watchAlerts(() => monitor.alerting.manager.list());
           const app = buildServer({
             ...auth,
             target: store,

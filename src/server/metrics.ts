@@ -4,7 +4,16 @@
  * not labelled either (thousands of them) — per-session figures live in the store and the API.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Event } from '../events/index.js';
+import { AUTH_FAIL_REASONS, END_CAUSES, type Event } from '../events/index.js';
+import { WATCHED } from '../collectors/processes.js';
+
+/** What /metrics needs of an alert (AlertManager.list() items): counted per severity at scrape time. */
+export interface AlertLike {
+  severity: string;
+  status: 'firing' | 'resolved';
+}
+
+const ALERT_SEVERITIES = ['warning', 'critical'] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -71,8 +80,45 @@ export class Metrics {
     help: 'Events dropped because the spool bound was hit',
     registers: [this.registry],
   });
+  private readonly probeUp = new Gauge({
+    name: 'pptpmon_probe_up',
+    help: 'Last result of each probe: 1 ok, 0 failed',
+    labelNames: ['check', 'target', 'vantage'],
+    registers: [this.registry],
+  });
+  private readonly probeDuration = new Gauge({
+    name: 'pptpmon_probe_duration_seconds',
+    help: 'Duration of the last run of each probe',
+    labelNames: ['check', 'target', 'vantage'],
+    registers: [this.registry],
+  });
+  private alertSource: (() => readonly AlertLike[]) | undefined;
+  // Counted from the live alert manager at scrape time (not from alert.* events): alerts restored
+  // from the store at start-up fire without a new event, and must count too.
+  private readonly alertsFiring = new Gauge({
+    name: 'pptpmon_alerts_firing',
+    help: 'Alerts firing now (silenced and acknowledged ones included), by severity',
+    labelNames: ['severity'],
+    registers: [this.registry],
+    collect: () => this.collectAlerts(),
+  });
+  private readonly blockedIps = new Gauge({
+    name: 'pptpmon_blocked_ips',
+    help: 'Source IPs blocked by pptpmon; always 0 for now: blocking comes with the security issue',
+    registers: [this.registry],
+  });
   private readonly procs = new Map<string, Set<number>>();
   private readonly lastIfaceErrors = new Map<string, number>();
+
+  constructor() {
+    // Known label values start at 0, so a scrape shows every series before its first event and
+    // rate()/increase() see the first one (a series born at 1 loses that increment).
+    for (const cause of END_CAUSES) this.sessionsEnded.inc({ cause }, 0);
+    for (const reason of AUTH_FAIL_REASONS) this.authFailures.inc({ reason }, 0);
+    for (const direction of ['in', 'out']) this.bytes.inc({ direction }, 0);
+    for (const name of WATCHED) this.restarts.inc({ name }, 0);
+    this.blockedIps.set(0);
+  }
 
   observe(events: readonly Event[]): void {
     for (const ev of events) {
@@ -115,6 +161,22 @@ export class Metrics {
             this.lastIfaceErrors.set(key, v);
           }
           break;
+        case 'probe.tcp':
+        case 'probe.control':
+        case 'probe.gre':
+        case 'probe.mtu':
+        case 'probe.login':
+        case 'probe.radius':
+        case 'probe.ldap': {
+          const labels = {
+            check: ev.kind.slice('probe.'.length),
+            target: ev.attrs.target,
+            vantage: ev.attrs.vantage,
+          };
+          this.probeUp.set(labels, ev.attrs.ok ? 1 : 0);
+          this.probeDuration.set(labels, ev.attrs.ms / 1000);
+          break;
+        }
         case 'agent.spool.dropped':
           this.spoolDropped.inc(ev.attrs.count);
           break;
@@ -122,6 +184,18 @@ export class Metrics {
           break;
       }
     }
+  }
+
+  /** The alerts behind pptpmon_alerts_firing (`run`/`server`: the alert manager's list). */
+  watchAlerts(list: () => readonly AlertLike[]): void {
+    this.alertSource = list;
+  }
+
+  private collectAlerts(): void {
+    const counts = new Map<string, number>(ALERT_SEVERITIES.map((s) => [s, 0]));
+    for (const a of this.alertSource?.() ?? [])
+      if (a.status === 'firing') counts.set(a.severity, (counts.get(a.severity) ?? 0) + 1);
+    for (const [severity, n] of counts) this.alertsFiring.set({ severity }, n);
   }
 
   setSessionsActive(n: number): void {
