@@ -24,6 +24,7 @@ import { execArgv, execScript, type ExecResult } from '../../lab/src/channel.js'
 import { applyFault, type FaultName, type FaultResult } from '../../lab/src/faults.js';
 import { up } from '../../lab/src/lab.js';
 import { startCapture, type Capture } from '../../lab/src/capture.js';
+import { skipOrFail } from '../helpers/require.js';
 import { acquireFlock, sleep } from '../../lab/src/proc.js';
 import {
   sessionName,
@@ -93,7 +94,8 @@ let lockRelease: (() => Promise<void>) | null = null;
 export async function getLab(t?: TestContext): Promise<LabHandle | null> {
   const why = labUnavailable();
   if (why) {
-    t?.skip(why);
+    // PPTPMON_REQUIRE=lab: fail with the reason instead of skipping (test/helpers/require.ts).
+    if (t) skipOrFail(t, 'lab', why);
     return null;
   }
   handle ??= open();
