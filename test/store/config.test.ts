@@ -17,6 +17,7 @@ import {
 } from '../../src/store/index.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/schema.js';
 import { pgTestTarget } from './drivers.js';
+import { skipUnlessRequired } from '../helpers/require.js';
 
 describe('store config', () => {
   it('has working defaults: SQLite, synchronous FULL, 30 days of events, tiered samples', () => {
@@ -121,9 +122,9 @@ describe('store config', () => {
   const target = pgTestTarget();
   it(
     'openStore gives a working PostgreSQL store, password from the environment',
-    { skip: typeof target === 'string' ? target : false },
+    { skip: skipUnlessRequired('pg', typeof target === 'string' ? target : undefined) },
     async () => {
-      if (typeof target === 'string') return;
+      if (typeof target === 'string') throw new Error(target); // PPTPMON_REQUIRE=pg
       process.env.PPTPMON_TEST_PG_PW = target.password ?? '';
       const schema = `cfg_${process.pid}`;
       const store = await openStore(
