@@ -5,7 +5,15 @@
 import { AuditVerifier, sealAudit } from './audit.js';
 import { toMs } from './codec.js';
 import { PgRecords } from './postgres-records.js';
-import { auditFromRow, RETENTION_CHUNK, rollupSql, type AuditRow } from './shared.js';
+import { pgSql } from './sql.js';
+import {
+  auditFromRow,
+  emptyRetentionReport,
+  EXPIRE_EVENTS_CHUNK_SQL,
+  RETENTION_CHUNK,
+  retentionSteps,
+  type AuditRow,
+} from './shared.js';
 import type {
   AuditInput,
   AuditRecord,
@@ -75,43 +83,17 @@ export class PgMaintenance extends PgRecords {
 
   async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
     const t = now.getTime();
-    // Events in chunks, each its own statement (autocommit): see sqlite-maintenance.ts.
-    let events = 0;
-    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; events += n) {
-      const r = await this.pool.query(
-        `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts_ms < $1 ORDER BY ts_ms LIMIT ${RETENTION_CHUNK})`,
-        [t - p.eventsMs],
-      );
-      n = r.rowCount ?? 0;
+    const rep = emptyRetentionReport();
+    // Each chunk its own statement (autocommit): see shared.ts.
+    const chunk = pgSql(EXPIRE_EVENTS_CHUNK_SQL);
+    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; rep.events += n) {
+      n = (await this.pool.query(chunk, [t - p.eventsMs])).rowCount ?? 0;
     }
     return this.tx(async (c) => {
-      const run = async (sql: string, v: number): Promise<number> => (await c.query(sql, [v])).rowCount ?? 0;
-      const rep: RetentionReport = {
-        events,
-        sessions: await run(
-          `DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < $1`,
-          t - p.sessionsMs,
-        ),
-        samplesRolledTo1m: 0,
-        samples1mRolledTo1h: 0,
-        samples1hDeleted: 0,
-        alerts: await run(`DELETE FROM alerts WHERE status = 'resolved' AND ends_ms < $1`, t - p.alertsMs),
-        silences: await run(
-          `DELETE FROM silences WHERE ends_ms IS NOT NULL AND ends_ms < $1`,
-          t - p.alertsMs,
-        ),
-        acks: await run(`DELETE FROM acks WHERE ts_ms < $1`, t - p.alertsMs),
-        actions: await run(`DELETE FROM actions WHERE ts_ms < $1`, t - p.actionsMs),
-      };
-      const rawCut = Math.floor((t - p.samplesRawMs) / 60_000) * 60_000;
-      const r1 = rollupSql('postgres', 'samples', 'samples_1m', 60_000);
-      await run(r1.insert, rawCut);
-      rep.samplesRolledTo1m = await run(r1.del, rawCut);
-      const mCut = Math.floor((t - p.samples1mMs) / 3_600_000) * 3_600_000;
-      const r2 = rollupSql('postgres', 'samples_1m', 'samples_1h', 3_600_000);
-      await run(r2.insert, mCut);
-      rep.samples1mRolledTo1h = await run(r2.del, mCut);
-      rep.samples1hDeleted = await run(`DELETE FROM samples_1h WHERE bucket_ms < $1`, t - p.samples1hMs);
+      for (const step of retentionSteps('postgres', t, p)) {
+        if ('insert' in step) await c.query(pgSql(step.insert), [step.param]);
+        rep[step.report] = (await c.query(pgSql(step.sql), [step.param])).rowCount ?? 0;
+      }
       return rep;
     });
   }

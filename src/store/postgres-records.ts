@@ -9,14 +9,13 @@ import {
   actionParams,
   alertParams,
   fromRow,
-  pgSql,
   queryActionsSql,
   queryAlertsSql,
   RECORD_SQL,
   silenceParams,
   silencesAt,
 } from './records.js';
-import { pgPlaceholder as ph, type SqlParam } from './sql.js';
+import { pgPlaceholder as ph, pgSql, type SqlParam } from './sql.js';
 import type {
   Acknowledgement,
   ActionQuery,

@@ -26,12 +26,6 @@ export const RECORD_SQL = {
   recordAction: `INSERT INTO actions (ts_ms, action, target, doc) VALUES (?, ?, ?, ?) RETURNING id`,
 } as const;
 
-/** `?` placeholders numbered for PostgreSQL (`$1`, `$2`, ...). The SQL above has no literal `?`. */
-export function pgSql(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 export function alertParams(a: AlertRecord): SqlParam[] {
   return [
     a.fingerprint,

@@ -174,8 +174,8 @@ function migrations(d: Dialect): Migration[] {
         // Nothing in pptpmon reads events by user or peer (rules keep their own state, enrichment
         // comes from the rules' evidence, the API lists sessions, which keep these indexes), yet
         // these two were most of the ingest cost: their keys are scattered, so a batch of 1,000
-        // events dirtied hundreds of index pages (bench/store/ingest.bench.ts: 57k -> 90k events
-        // per CPU-second on SQLite). queryEvents({user}) / ({peer}) still work, on the time index
+        // events dirtied hundreds of index pages (bench/store/ingest.bench.ts, SQLite, batch 1000:
+        // 58k -> 88k events per CPU-second). queryEvents({user}) / ({peer}) still work, on the time index
         // when a range is given (test/store/store.test.ts checks the plan), else by a scan.
         // IF EXISTS: a database whose v1 indexes were dropped by hand still upgrades.
         `DROP INDEX IF EXISTS events_usr_ts`,

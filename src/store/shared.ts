@@ -1,13 +1,92 @@
 /**
- * Row mapping and SQL that both drivers share where the dialects agree (sessions, sample rollups).
+ * Row mapping and SQL that both drivers share where the dialects agree (sessions, the events query,
+ * retention and sample rollups, audit rows).
  */
 import type { Session } from '../logs/session.js';
 import { clampLimit, optMs, StoreInputError } from './codec.js';
 import type { Where } from './sql.js';
-import type { AuditRecord, EventQuery } from './types.js';
+import type { AuditRecord, EventQuery, RetentionPolicy, RetentionReport } from './types.js';
 
 /** Rows deleted per transaction when expiring events (retention). */
 export const RETENTION_CHUNK = 20_000;
+
+/**
+ * Retention, as both drivers run it (`?` placeholders; PostgreSQL numbers them). Events go first,
+ * in chunks of RETENTION_CHUNK, each its own transaction: the first pass over a large, old database
+ * must not hold the write lock (and stall ingest) for the whole delete. The rest is one transaction.
+ */
+export const EXPIRE_EVENTS_CHUNK_SQL = `DELETE FROM events WHERE id IN
+  (SELECT id FROM events WHERE ts_ms < ? ORDER BY ts_ms LIMIT ${RETENTION_CHUNK})`;
+
+export type RetentionStep =
+  | { report: keyof RetentionReport; sql: string; param: number }
+  /** A rollup: `insert` merges rows older than `param` into the coarser tier, `sql` deletes them. */
+  | { report: keyof RetentionReport; sql: string; param: number; insert: string };
+
+/** The steps after the events, in order, with their cutoffs for `now` (ms). */
+export function retentionSteps(
+  dialect: 'sqlite' | 'postgres',
+  t: number,
+  p: RetentionPolicy,
+): RetentionStep[] {
+  const r1 = rollupSql(dialect, 'samples', 'samples_1m', 60_000);
+  const r2 = rollupSql(dialect, 'samples_1m', 'samples_1h', 3_600_000);
+  return [
+    {
+      report: 'sessions',
+      sql: `DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < ?`,
+      param: t - p.sessionsMs,
+    },
+    {
+      report: 'alerts',
+      sql: `DELETE FROM alerts WHERE status = 'resolved' AND ends_ms < ?`,
+      param: t - p.alertsMs,
+    },
+    {
+      report: 'silences',
+      sql: `DELETE FROM silences WHERE ends_ms IS NOT NULL AND ends_ms < ?`,
+      param: t - p.alertsMs,
+    },
+    { report: 'acks', sql: `DELETE FROM acks WHERE ts_ms < ?`, param: t - p.alertsMs },
+    { report: 'actions', sql: `DELETE FROM actions WHERE ts_ms < ?`, param: t - p.actionsMs },
+    // Whole minutes and hours only, so a bucket is never split between two tiers.
+    {
+      report: 'samplesRolledTo1m',
+      insert: r1.insert,
+      sql: r1.del,
+      param: floorTo(t - p.samplesRawMs, 60_000),
+    },
+    {
+      report: 'samples1mRolledTo1h',
+      insert: r2.insert,
+      sql: r2.del,
+      param: floorTo(t - p.samples1mMs, 3_600_000),
+    },
+    {
+      report: 'samples1hDeleted',
+      sql: `DELETE FROM samples_1h WHERE bucket_ms < ?`,
+      param: t - p.samples1hMs,
+    },
+  ];
+}
+
+export function floorTo(ms: number, unit: number): number {
+  return Math.floor(ms / unit) * unit;
+}
+
+export function emptyRetentionReport(): RetentionReport {
+  return {
+    events: 0,
+    sessions: 0,
+    samplesRolledTo1m: 0,
+    samples1mRolledTo1h: 0,
+    samples1hDeleted: 0,
+    alerts: 0,
+    silences: 0,
+    acks: 0,
+    actions: 0,
+  };
+}
 
 export interface SessionRow {
   id: string;
@@ -60,7 +139,8 @@ export function rollupSql(
   to: 'samples_1m' | 'samples_1h',
   unitMs: number,
 ): { insert: string; del: string } {
-  const p = dialect === 'sqlite' ? '?' : '$1';
+  // `?` for both: PostgreSQL callers number placeholders with pgSql (sql.ts).
+  const p = '?';
   const least = dialect === 'sqlite' ? 'MIN' : 'LEAST';
   const greatest = dialect === 'sqlite' ? 'MAX' : 'GREATEST';
   const tcol = from === 'samples' ? 'ts_ms' : 'bucket_ms';

@@ -18,6 +18,15 @@ export const pgPlaceholder: Placeholder = (params, value) => {
   return `$${params.length}`;
 };
 
+/**
+ * SQL written once with `?` placeholders, numbered for PostgreSQL (`$1`, `$2`, ...). Only for our
+ * own statement texts (records.ts, shared.ts), which have no `?` inside literals.
+ */
+export function pgSql(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
 export interface Where {
   sql: string;
   params: SqlParam[];

@@ -4,7 +4,14 @@
  */
 import { AuditVerifier, GENESIS_HASH, sealAudit } from './audit.js';
 import { toMs } from './codec.js';
-import { auditFromRow, RETENTION_CHUNK, rollupSql, type AuditRow } from './shared.js';
+import {
+  auditFromRow,
+  emptyRetentionReport,
+  EXPIRE_EVENTS_CHUNK_SQL,
+  RETENTION_CHUNK,
+  retentionSteps,
+  type AuditRow,
+} from './shared.js';
 import { SqliteRecords } from './sqlite-records.js';
 import type {
   AuditInput,
@@ -13,10 +20,6 @@ import type {
   RetentionPolicy,
   RetentionReport,
 } from './types.js';
-
-export function floorTo(ms: number, unit: number): number {
-  return Math.floor(ms / unit) * unit;
-}
 
 export class SqliteMaintenance extends SqliteRecords {
   async appendAudit(entry: AuditInput): Promise<AuditRecord> {
@@ -75,38 +78,17 @@ export class SqliteMaintenance extends SqliteRecords {
 
   async applyRetention(now: Date, p: RetentionPolicy): Promise<RetentionReport> {
     const t = now.getTime();
-    const run = (sql: string, ...params: number[]): number => this.db.prepare(sql).run(...params).changes;
-    // Events go in chunks, each its own transaction: the first pass over a large, old database must
-    // not hold the write lock (and stall ingest) for the whole delete.
-    let events = 0;
-    const chunk = this.db.prepare(
-      `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts_ms < ? ORDER BY ts_ms LIMIT ${RETENTION_CHUNK})`,
-    );
-    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; events += n) {
+    const rep = emptyRetentionReport();
+    const chunk = this.db.prepare(EXPIRE_EVENTS_CHUNK_SQL);
+    for (let n = RETENTION_CHUNK; n === RETENTION_CHUNK; rep.events += n) {
       n = this.db.transaction(() => chunk.run(t - p.eventsMs).changes).immediate();
     }
     return this.db
       .transaction(() => {
-        const rep: RetentionReport = {
-          events,
-          sessions: run(`DELETE FROM sessions WHERE end_ms IS NOT NULL AND end_ms < ?`, t - p.sessionsMs),
-          samplesRolledTo1m: 0,
-          samples1mRolledTo1h: 0,
-          samples1hDeleted: 0,
-          alerts: run(`DELETE FROM alerts WHERE status = 'resolved' AND ends_ms < ?`, t - p.alertsMs),
-          silences: run(`DELETE FROM silences WHERE ends_ms IS NOT NULL AND ends_ms < ?`, t - p.alertsMs),
-          acks: run(`DELETE FROM acks WHERE ts_ms < ?`, t - p.alertsMs),
-          actions: run(`DELETE FROM actions WHERE ts_ms < ?`, t - p.actionsMs),
-        };
-        const rawCut = floorTo(t - p.samplesRawMs, 60_000);
-        const r1 = rollupSql('sqlite', 'samples', 'samples_1m', 60_000);
-        this.db.prepare(r1.insert).run(rawCut);
-        rep.samplesRolledTo1m = run(r1.del, rawCut);
-        const mCut = floorTo(t - p.samples1mMs, 3_600_000);
-        const r2 = rollupSql('sqlite', 'samples_1m', 'samples_1h', 3_600_000);
-        this.db.prepare(r2.insert).run(mCut);
-        rep.samples1mRolledTo1h = run(r2.del, mCut);
-        rep.samples1hDeleted = run(`DELETE FROM samples_1h WHERE bucket_ms < ?`, t - p.samples1hMs);
+        for (const step of retentionSteps('sqlite', t, p)) {
+          if ('insert' in step) this.db.prepare(step.insert).run(step.param);
+          rep[step.report] = this.db.prepare(step.sql).run(step.param).changes;
+        }
         return rep;
       })
       .immediate();
