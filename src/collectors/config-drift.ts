@@ -1,10 +1,13 @@
 /**
  * `config-drift`: notices changes to pptpd.conf, options.pptpd, chap-secrets, the RADIUS client
  * config and the firewall ruleset, and says what changed — never a secret: for chap-secrets only which
- * users were added, removed or changed; for the RADIUS `servers` file (shared secrets) only that it
- * changed. Baselines persist in the state dir so a change made while the agent was down is still
+ * users were added, removed or changed; for the RADIUS `servers` file (shared secrets) which servers
+ * were added or removed or had their secret changed; in option files a `password`/`secret`/key line
+ * is kept and told only as "secret changed: password" (drift-secrets.ts). Baselines persist in the state dir so a change made while the agent was down is still
  * reported at its next start. Users' lines are remembered as keyed hashes (HMAC with a random per-host
  * key kept in the same 0600 file), so the state file cannot be used to guess a secret offline.
+ * File hashes are keyed too (a plain SHA-256 of a small file holding one password is a guessable
+ * hash of it); a state file from before (no `v`) is upgraded without reporting unchanged files.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,14 @@ import { join } from 'node:path';
 import type { Event } from '../events/index.js';
 import { collectorEvent, type Collector, type CollectorContext } from './types.js';
 import { readText } from './procfs.js';
+import {
+  fileHash,
+  isRedacted,
+  radiusServers,
+  redactLine,
+  secretChanges,
+  summarizeServers,
+} from './drift-secrets.js';
 
 type FileKind = 'options' | 'chap-secrets' | 'secret';
 
@@ -32,9 +43,15 @@ interface FileState {
   /** options: normalized lines; chap-secrets: user -> keyed hash of its lines; secret: nothing. */
   lines?: string[];
   users?: Record<string, string>;
+  /** secret (RADIUS servers): server -> keyed hash of its lines. */
+  servers?: Record<string, string>;
 }
 
+/** State file format: 2 = keyed file hashes and redacted option lines. */
+const STATE_VERSION = 2;
+
 interface DriftState {
+  v?: number;
   key: string;
   files: Record<string, FileState | null>;
   ruleset?: { hash: string; lines: string[] } | null;
@@ -92,11 +109,18 @@ function diffLines(before: string[], after: string[]): { added: string[]; remove
 
 const clip = (s: string): string => (s.length > MAX_SUMMARY ? `${s.slice(0, MAX_SUMMARY - 1)}…` : s);
 
+/** Lines are redacted (redactLine) before they get here: secret lines are told by keyword only. */
 export function summarizeOptions(before: string[], after: string[]): string {
   const { added, removed } = diffLines(before, after);
+  const show = (ls: string[]): string =>
+    ls
+      .filter((l) => !isRedacted(l))
+      .map((l) => `"${l}"`)
+      .join(', ');
   const parts = [`+${added.length}/-${removed.length} lines`];
-  if (added.length) parts.push(`added: ${added.map((l) => `"${l}"`).join(', ')}`);
-  if (removed.length) parts.push(`removed: ${removed.map((l) => `"${l}"`).join(', ')}`);
+  if (show(added)) parts.push(`added: ${show(added)}`);
+  if (show(removed)) parts.push(`removed: ${show(removed)}`);
+  parts.push(...secretChanges(added, removed));
   return clip(parts.join('; '));
 }
 
@@ -141,7 +165,7 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
     try {
       return JSON.parse(readFileSync(statePath, 'utf8')) as DriftState;
     } catch {
-      return { key: randomBytes(32).toString('hex'), files: {} };
+      return { v: STATE_VERSION, key: randomBytes(32).toString('hex'), files: {} };
     }
   }
   function save(s: DriftState): void {
@@ -150,18 +174,24 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
     renameSync(`${statePath}.tmp`, statePath);
   }
 
-  async function ruleset(): Promise<string | undefined> {
-    for (const [cmd, args] of [
-      ['nft', ['list', 'ruleset']],
-      ['iptables-save', []],
-    ] as const) {
-      try {
-        return await ctx.run(cmd, [...args]);
-      } catch {
-        // not installed or not permitted: try the next tool
-      }
+  const tryRun = async (cmd: string, args: string[]): Promise<string | undefined> => {
+    try {
+      return await ctx.run(cmd, args);
+    } catch {
+      return undefined; // not installed or not permitted
     }
-    return undefined;
+  };
+
+  /**
+   * nft shows nftables and iptables-nft rules; rules loaded with iptables-legacy live in the old
+   * x_tables and nft cannot see them, so a non-empty iptables-legacy-save is added. Without nft,
+   * iptables-save (legacy or nft, whichever the host's alternative is).
+   */
+  async function ruleset(): Promise<string | undefined> {
+    const nft = await tryRun('nft', ['list', 'ruleset']);
+    if (nft === undefined) return tryRun('iptables-save', []);
+    const legacy = await tryRun('iptables-legacy-save', []);
+    return legacy?.trim() ? `${nft}\n# iptables-legacy\n${legacy}` : nft;
   }
 
   return {
@@ -171,6 +201,9 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
       const first = state === undefined;
       state ??= load();
       const known = state;
+      // Before v2 hashes were plain SHA-256 and option lines verbatim (secrets included).
+      const upgrading = known.v !== STATE_VERSION;
+      const key = known.key;
       const out: Event[] = [];
       let dirty = false;
       for (const f of files) {
@@ -181,11 +214,18 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
           text === undefined
             ? null
             : f.kind === 'options'
-              ? { hash: sha(text), lines: significantLines(text) }
+              ? { hash: fileHash(key, text), lines: significantLines(text).map((l) => redactLine(l, key)) }
               : f.kind === 'chap-secrets'
-                ? { hash: sha(text), users: chapUsers(text, known.key) }
-                : { hash: sha(text) };
-        if ((before?.hash ?? null) === (now?.hash ?? null) && seenBefore) continue;
+                ? { hash: fileHash(key, text), users: chapUsers(text, key) }
+                : { hash: fileHash(key, text), servers: radiusServers(significantLines(text), key) };
+        if (upgrading && before?.lines) before.lines = before.lines.map((l) => redactLine(l, key));
+        const same =
+          (before?.hash ?? null) === (now?.hash ?? null) ||
+          (upgrading && before != null && text !== undefined && before.hash === sha(text));
+        if (same && seenBefore) {
+          if (upgrading) known.files[f.path] = now;
+          continue;
+        }
         known.files[f.path] = now;
         dirty = true;
         if (!seenBefore) continue; // first sight of this file: baseline only
@@ -193,7 +233,10 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
         if (!now) summary = 'file removed';
         else if (!before) summary = 'file created';
         else if (f.kind === 'chap-secrets') summary = summarizeUsers(before.users ?? {}, now.users ?? {});
-        else if (f.kind === 'secret') summary = 'content changed (secrets not shown)';
+        else if (f.kind === 'secret')
+          summary = before.servers
+            ? summarizeServers(before.servers, now.servers ?? {})
+            : 'content changed (secrets not shown)';
         else summary = summarizeOptions(before.lines ?? [], now.lines ?? []);
         out.push(
           collectorEvent(ctx, 'config-drift', 'sec.config.change', 'warning', { file: f.abs, summary }),
@@ -216,7 +259,8 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
           }
         }
       }
-      if (dirty || first) save(known);
+      if (upgrading) known.v = STATE_VERSION;
+      if (dirty || first || upgrading) save(known);
       return out;
     },
   };
