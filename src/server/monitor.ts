@@ -34,6 +34,10 @@ function logNotification(log: pino.Logger, n: Notification): void {
     {
       notification: {
         status: n.status,
+        reason: n.reason,
+        // Who is reached (escalation chain): an operator can see an ack stopped the chain.
+        receivers: n.receivers,
+        escalationStep: n.escalationStep,
         severity: n.severity,
         title: n.title,
         groupKey: n.groupKey,
