@@ -1,7 +1,7 @@
 /**
  * `processes`: pptpd, pptpctrl and pppd seen through /proc: up/down (with exit code or signal when the
- * corpse is still visible), restarts within a window, pppd processes orphaned from their pptpctrl, and
- * systemd's NRestarts where systemd runs.
+ * corpse is still visible), restarts within a window, pppd processes orphaned from their pptpctrl,
+ * pppd processes vs ppp links (ppp-links.ts), and systemd's NRestarts where systemd runs (systemd.ts).
  *
  * Why a /proc poll and not a pidfd: Node 20 has no pidfd_open/poll binding (it would need a native
  * addon), and a pidfd only exists for a pid we already know. A stat of /proc/PID/stat for the few
@@ -15,6 +15,8 @@ import { constants } from 'node:os';
 import type { Event } from '../events/index.js';
 import { collectorEvent, type Collector, type CollectorContext } from './types.js';
 import { listDir, readText } from './procfs.js';
+import { PppLinkCheck } from './ppp-links.js';
+import { UNIT_PROPERTIES, unitState } from './systemd.js';
 
 export const WATCHED = ['pptpd', 'pptpctrl', 'pppd'] as const;
 export type WatchedName = (typeof WATCHED)[number];
@@ -67,6 +69,10 @@ export interface ProcessesOptions {
   restartWindowS?: number;
   /** systemd unit whose NRestarts to read, where systemd runs. */
   unit?: string;
+  /** pppd without a ppp link, or a link without pppd, for this long is reported. Default 30 s. */
+  linkGraceS?: number;
+  /** How often pppd processes are compared with ppp links. Default 10 s. */
+  linkCheckMs?: number;
 }
 
 interface Tracked {
@@ -87,6 +93,9 @@ export function createProcessesCollector(ctx: CollectorContext, raw: ProcessesOp
   let lastScan = -Infinity;
   let lastSystemd = -Infinity;
   let lastNRestarts: number | undefined;
+  const links = new PppLinkCheck(ctx.sysRoot, ctx.runRoot, raw.linkGraceS ?? 30);
+  const linkCheckMs = raw.linkCheckMs ?? 10_000;
+  let lastLinkCheck = -Infinity;
 
   const stat = (pid: number): ProcStat | undefined => {
     const t = readText(join(ctx.procRoot, String(pid), 'stat'));
@@ -159,7 +168,10 @@ export function createProcessesCollector(ctx: CollectorContext, raw: ProcessesOp
   async function systemd(out: Event[]): Promise<void> {
     if (!existsSync(join(ctx.runRoot, 'systemd/system'))) return; // not booted with systemd
     try {
-      const n = Number((await ctx.run('systemctl', ['show', unit, '-p', 'NRestarts', '--value'])).trim());
+      const st = unitState(await ctx.run('systemctl', ['show', unit, '-p', UNIT_PROPERTIES.join(',')]));
+      // A unit systemd does not know still shows NRestarts=0: not a pptpd under systemd.
+      if (st.loadState !== 'loaded') return;
+      const n = st.nRestarts ?? Number.NaN;
       if (Number.isFinite(n) && lastNRestarts !== undefined && n > lastNRestarts) {
         out.push(
           collectorEvent(ctx, 'processes', 'proc.restart', 'warning', {
@@ -193,6 +205,16 @@ export function createProcessesCollector(ctx: CollectorContext, raw: ProcessesOp
       if (fullScan) {
         lastScan = now;
         scan(out);
+      }
+      if (fullScan && now - lastLinkCheck >= linkCheckMs) {
+        lastLinkCheck = now;
+        const pppds = new Set<number>();
+        for (const [pid, t] of tracked) if (t.name === 'pppd') pppds.add(pid);
+        const m = links.check(pppds, now);
+        if (m) {
+          const bad = m.pppdWithoutLink.length + m.linksWithoutPppd.length > 0;
+          out.push(collectorEvent(ctx, 'processes', 'proc.ppp.mismatch', bad ? 'warning' : 'info', m));
+        }
       }
       if (now - lastSystemd >= 60_000) {
         lastSystemd = now;

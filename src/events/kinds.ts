@@ -172,6 +172,12 @@ export interface EventAttrs {
     conntrackGre?: number;
     conntrackPptp?: number;
   };
+  /**
+   * pppd processes vs ppp links disagree (processes collector): pppd alive with no ppp interface for
+   * longer than the collector's limit (stuck before the link, or left behind), or a ppp interface whose
+   * pid file names no live pppd. Sent when the sets change; empty lists (info) when it clears.
+   */
+  'proc.ppp.mismatch': { pppd: number; links: number; pppdWithoutLink: number[]; linksWithoutPppd: string[] };
 }
 
 export type EventKind = keyof EventAttrs;
@@ -233,6 +239,7 @@ export const EVENT_KINDS = [
   'session.sample',
   'sys.io.sample',
   'net.pptp.sample',
+  'proc.ppp.mismatch',
 ] as const satisfies readonly EventKind[];
 
 // Compile-time check that EVENT_KINDS lists every kind exactly: a missing one makes this `false`.
