@@ -120,6 +120,8 @@ export class Spool<T> {
   }
 
   private dirty = false;
+  /** peek()'s read buffer, kept: one 256 KB allocation per second was garbage the old space kept for long. */
+  private readonly readBuf = Buffer.allocUnsafe(READ_CHUNK);
 
   private write(text: string, sync = true): void {
     let last = this.segments[this.segments.length - 1];
@@ -189,7 +191,7 @@ export class Spool<T> {
     const events: T[] = [];
     let pos = { ...this.acked };
     let bytes = 0;
-    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    const chunk = this.readBuf;
     for (const seg of this.segments) {
       if (seg < pos.segment) continue;
       if (seg > pos.segment) pos = { segment: seg, offset: 0 };
