@@ -1,7 +1,7 @@
 /**
  * `pptpmon run [-c FILE]`: agent + store + server in one process, no network hop. With no config file
- * it follows the default log paths, watches pptpd/pppd, and serves 127.0.0.1:9723 with a generated
- * token printed once. Wiring only.
+ * it follows the default log paths, watches pptpd/pppd, and serves 127.0.0.1:9723 with the token kept
+ * in STATEDIR/api-token (its path printed). Wiring only.
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
@@ -39,7 +39,7 @@ export const runCommand: CliCommand = {
             onNote: note,
           });
           const app = buildServer({
-            ...apiAuth(cfg.server, 'run'),
+            ...apiAuth(cfg.server, 'run', cfg.agent.stateDir),
             target: store,
             metrics,
             liveSessions: () => {

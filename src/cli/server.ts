@@ -19,7 +19,7 @@ export const serverCommand: CliCommand = {
         try {
           const cfg = await loadConfig(flags.config);
           const store = await openStore(cfg.store);
-          const auth = apiAuth(cfg.server, 'server');
+          const auth = apiAuth(cfg.server, 'server', cfg.agent.stateDir);
           const metrics = new Metrics();
           const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
           metrics.watchAlerts(() => monitor.alerting.manager.list());

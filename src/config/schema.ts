@@ -33,7 +33,10 @@ export const logsSection = z
 export const serverSection = z
   .object({
     listen: z.string().default('127.0.0.1:9723'),
-    /** File holding the bearer token agents and API clients send; none: one is generated and printed once. */
+    /**
+     * File holding the bearer token agents and API clients send; none: one is generated into
+     * agent.stateDir/api-token (0600) and reused.
+     */
     tokenFile: z.string().optional(),
     /** TLS for the API: both files or neither. */
     tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),

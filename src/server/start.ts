@@ -3,24 +3,27 @@
  * token and TLS files from `server:`, and waiting for SIGINT/SIGTERM before stopping in order.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { ServerOptions } from './app.js';
-import { generateToken, readToken } from './token.js';
+import { loadOrCreateToken, readToken } from './token.js';
 
 export type ApiAuth = Pick<ServerOptions, 'token' | 'https'>;
 
 /**
- * The token from `server.tokenFile`, or a generated one printed once on stdout (prefixed with the
- * command's name), and the TLS certificate and key when `server.tls` is set. Read before anything
- * listens, so a bad file stops the command with the file named.
+ * The token from `server.tokenFile`, or else the one kept in STATEDIR/api-token (generated 0600 on
+ * the first start and reused after): only its path is printed, never the token (stdout ends up in the
+ * journal). The TLS certificate and key when `server.tls` is set. Read before anything listens, so a
+ * bad file stops the command with the file named.
  */
-export function apiAuth(server: Config['server'], command: string): ApiAuth {
+export function apiAuth(server: Config['server'], command: string, stateDir: string): ApiAuth {
   let token: string;
   if (server.tokenFile) token = readToken(server.tokenFile);
   else {
-    token = generateToken();
+    const file = join(stateDir, 'api-token');
+    token = loadOrCreateToken(file);
     process.stdout.write(
-      `pptpmon ${command}: API token (shown once, set server.tokenFile to keep one): ${token}\n`,
+      `pptpmon ${command}: API token in ${file} (set server.tokenFile to use another file)\n`,
     );
   }
   const tls = server.tls;

@@ -3,7 +3,8 @@
  * (src/agent/listen.ts) can check tokens without loading it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Reads a token file (trimmed); refuses an empty or short token, naming the file. */
 export function readToken(file: string): string {
@@ -14,6 +15,28 @@ export function readToken(file: string): string {
 
 export function generateToken(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/**
+ * The token kept in `file` (created 0600 with a new token if absent, so a restart keeps the token
+ * clients were given). A file others can read is narrowed to 0600: the token guards the whole API.
+ */
+export function loadOrCreateToken(file: string): string {
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return readToken(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    // 'wx': two processes starting at once must not each write their own token.
+    writeFileSync(file, `${generateToken()}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return readToken(file);
 }
 
 /** "127.0.0.1:9723", "[::1]:9723", ":9723" -> host and port, with a clear error otherwise. */

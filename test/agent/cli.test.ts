@@ -74,11 +74,11 @@ test('pptpmon run: log lines become stored events, /metrics and the token-protec
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  const token = await until(
-    async () => /API token \(shown once[^:]*\): (\S+)/.exec(out.join(''))?.[1],
-    20_000,
-  );
-  assert.ok(token, `no token printed: ${out.join('')}`);
+  // No tokenFile: the token is kept in STATEDIR/api-token and only that path is printed.
+  const tokenFile = await until(async () => /API token in (\S+)/.exec(out.join(''))?.[1], 20_000);
+  assert.equal(tokenFile, join(dir, 'state', 'api-token'), `no token path printed: ${out.join('')}`);
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  assert.ok(!out.join('').includes(token), 'the token itself is not printed');
   await until(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 10_000);
   await sleep(500); // the follower has joined the (empty) file
   appendFileSync(log, captureText());
