@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createConfigDriftCollector } from '../../src/collectors/config-drift.js';
 import { defaultContext, defaultRun } from '../../src/collectors/types.js';
 import type { Event } from '../../src/events/index.js';
+import { skipOrFail } from '../helpers/require.js';
 
 const summaries = (evs: Event[]): string[] =>
   evs.map((e) =>
@@ -146,7 +147,7 @@ test('firewall through iptables: nft absent (iptables-nft, iptables-legacy), and
   try {
     execFileSync('ip', ['netns', 'add', NS]);
   } catch (err) {
-    t.skip(`cannot create a network namespace: ${(err as Error).message}`);
+    skipOrFail(t, 'netns', `cannot create a network namespace: ${(err as Error).message}`);
     return;
   }
   const { root, etc, state } = setup();

@@ -17,6 +17,7 @@ import { createProcessesCollector } from '../../src/collectors/processes.js';
 import { parseSystemctlShow, unitState } from '../../src/collectors/systemd.js';
 import { defaultContext } from '../../src/collectors/types.js';
 import type { Event, EventAttrs } from '../../src/events/index.js';
+import { skipOrFail } from '../helpers/require.js';
 
 const CHILD = join(import.meta.dirname, 'processes-links-child.ts');
 const NS = `pptpmon-links-${process.pid}`;
@@ -26,7 +27,7 @@ test('pppd without a ppp link and a ppp link without pppd are reported after the
   try {
     execFileSync('ip', ['netns', 'add', NS]);
   } catch (err) {
-    t.skip(`cannot create a network namespace here: ${(err as Error).message}`);
+    skipOrFail(t, 'netns', `cannot create a network namespace here: ${(err as Error).message}`);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-links-'));

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { skipOrFail } from '../helpers/require.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 
@@ -88,7 +89,7 @@ test(
   async (t) => {
     const why = gate();
     if (why) {
-      t.skip(why);
+      skipOrFail(t, 'lab', why);
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'pptpmon-runner-'));
