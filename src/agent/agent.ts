@@ -67,14 +67,17 @@ export class Agent {
   }
   private commitsPending = true;
 
-  async runCollector(c: Collector): Promise<Event[]> {
-    const events = await c.collect();
-    if (events.length > 0) {
+  /** One collector pass into the sink; returns how many events it made. */
+  async runCollector(c: Collector): Promise<number> {
+    let n = 0;
+    for await (const events of c.collectSlices ? c.collectSlices() : [await c.collect()]) {
+      if (events.length === 0) continue;
       await this.write(events.map((e) => ({ e })));
+      n += events.length;
       this.counts.events += events.length;
       this.opts.onEvents?.(events);
     }
-    return events;
+    return n;
   }
 
   /**

@@ -50,6 +50,9 @@ export interface SessionsOptions {
 // costing an `ip` run per pass.
 const LOOKUP_WINDOW_MS = 120_000;
 
+/** Events per slice handed to the agent (collectSlices): bounds what one pass holds at once. */
+const SLICE = 500;
+
 /**
  * Everything kept per link, in one object updated in place each pass (at 10,000 links the collector
  * used to hold a LiveSession, a counters object, a previous-counters entry and a meta entry per link,
@@ -152,6 +155,11 @@ export function createSessionsCollector(
       return liveCache;
     },
     async collect(): Promise<Event[]> {
+      const all: Event[] = [];
+      for await (const slice of this.collectSlices!()) all.push(...slice);
+      return all;
+    },
+    async *collectSlices(): AsyncGenerator<Event[]> {
       const now = ctx.now().getTime();
       pass++;
       liveCache = undefined;
@@ -224,8 +232,12 @@ export function createSessionsCollector(
           // no iproute2: sessions still listed, without addresses
         }
       }
-      const out: Event[] = [];
+      let out: Event[] = [];
       for (const [iface, l] of links) {
+        if (out.length >= SLICE) {
+          yield out;
+          out = [];
+        }
         if (l.pass !== pass) {
           links.delete(iface); // link gone: forget it
           continue;
@@ -283,7 +295,7 @@ export function createSessionsCollector(
           ),
         );
       }
-      return out;
+      if (out.length > 0) yield out;
     },
   };
 }

@@ -27,7 +27,7 @@ test('agent path: closed sessions list the follower line ids their shipped event
     if (lines.length === 0) break;
     for (const ev of intake.push(lines)) {
       assert.ok(ev.id?.startsWith(`${log}#`), `event id ${ev.id} is a follower line id`);
-      shipped.add(ev.id);
+      shipped.add(ev.id ?? '');
     }
     sessions.push(...intake.closedSessions());
   }

@@ -151,3 +151,27 @@ test('sessions over a /proc fixture: idle links not re-sent, rates, pid files, g
   assert.deepEqual([...scanned.keys()], [...parsed.keys()]);
   assert.equal(scanned.get('ppp7')![8], parsed.get('ppp7')!.txBytes);
 });
+
+test('sessions collectSlices: a 1,200-link first pass comes in slices of at most 500, every link once, in order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-sessfx-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'proc/net'), { recursive: true });
+  let text = 'Inter-| header\n face | header\n';
+  for (let i = 0; i < 1200; i++) text += `ppp${i}: ${i} 1 0 0 0 0 0 0 ${i * 2} 1 0 0 0 0 0 0\n`;
+  writeFileSync(join(dir, 'proc/net/dev'), text);
+  const c = createSessionsCollector(
+    defaultContext({ procRoot: join(dir, 'proc'), runRoot: join(dir, 'run'), run: async () => '[]' }),
+  );
+  const sizes: number[] = [];
+  const ifaces: string[] = [];
+  for await (const slice of c.collectSlices!()) {
+    sizes.push(slice.length);
+    for (const e of slice) if (e.kind === 'session.sample') ifaces.push(e.attrs.iface);
+  }
+  assert.deepEqual(sizes, [500, 500, 200]);
+  assert.deepEqual(
+    ifaces,
+    Array.from({ length: 1200 }, (_, i) => `ppp${i}`),
+  );
+  assert.equal((await c.collect()).length, 0, 'nothing moved: nothing re-sent');
+});
