@@ -36,34 +36,30 @@ function sessionsOf(log: string): Sess[] {
 // pptpdefs.h) pptpctrl logs "CTRL: Session timed out, ending call" and clears the call. That is "no
 // response to echo requests" (EVENTS.md link_dead), not a configured session limit (session_timeout:
 // pppd maxconnect "Connect time expired").
-test(
-  "pptpctrl's PPTP echo timeout ('CTRL: Session timed out') ends the call as link_dead",
-  { todo: 'src/logs/classify/pptpd.ts maps "CTRL: Session timed out" to session_timeout' },
-  () => {
-    const log = [
-      'Nov 25 15:00:00 vpn1 pptpd[7101]: CTRL: Client 203.0.113.98 control connection started',
-      'Nov 25 15:00:00 vpn1 pptpd[7101]: CTRL: Starting call (launching pppd, opening GRE)',
-      'Nov 25 15:00:00 vpn1 pppd[7102]: pppd 2.4.9 started by root, uid 0',
-      'Nov 25 15:00:00 vpn1 pppd[7102]: Connect: ppp2 <--> /dev/pts/5',
-      'Nov 25 15:00:01 vpn1 pppd[7102]: peer from calling number 203.0.113.98 authorized',
-      'Nov 25 15:00:02 vpn1 pppd[7102]: local  IP address 10.9.0.1',
-      'Nov 25 15:00:02 vpn1 pppd[7102]: remote IP address 10.9.0.12',
-      // pppd runs without lcp-echo here (pptpd-options often leave it out): pptpctrl notices first.
-      'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Session timed out, ending call',
-      'Nov 25 15:12:02 vpn1 pppd[7102]: Modem hangup',
-      'Nov 25 15:12:02 vpn1 pppd[7102]: Connect time 12.0 minutes.',
-      'Nov 25 15:12:02 vpn1 pppd[7102]: Sent 52000 bytes, received 61000 bytes.',
-      'Nov 25 15:12:02 vpn1 pppd[7102]: Connection terminated.',
-      'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Reaping child PPP[7102]',
-      'Nov 25 15:12:02 vpn1 pppd[7102]: Exit.',
-      'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Client 203.0.113.98 control connection finished',
-      '',
-    ].join('\n');
-    const [s, ...more] = sessionsOf(log);
-    assert.equal(more.length, 0);
-    assert.equal(s?.cause, 'link_dead');
-  },
-);
+test("pptpctrl's PPTP echo timeout ('CTRL: Session timed out') ends the call as link_dead", () => {
+  const log = [
+    'Nov 25 15:00:00 vpn1 pptpd[7101]: CTRL: Client 203.0.113.98 control connection started',
+    'Nov 25 15:00:00 vpn1 pptpd[7101]: CTRL: Starting call (launching pppd, opening GRE)',
+    'Nov 25 15:00:00 vpn1 pppd[7102]: pppd 2.4.9 started by root, uid 0',
+    'Nov 25 15:00:00 vpn1 pppd[7102]: Connect: ppp2 <--> /dev/pts/5',
+    'Nov 25 15:00:01 vpn1 pppd[7102]: peer from calling number 203.0.113.98 authorized',
+    'Nov 25 15:00:02 vpn1 pppd[7102]: local  IP address 10.9.0.1',
+    'Nov 25 15:00:02 vpn1 pppd[7102]: remote IP address 10.9.0.12',
+    // pppd runs without lcp-echo here (pptpd-options often leave it out): pptpctrl notices first.
+    'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Session timed out, ending call',
+    'Nov 25 15:12:02 vpn1 pppd[7102]: Modem hangup',
+    'Nov 25 15:12:02 vpn1 pppd[7102]: Connect time 12.0 minutes.',
+    'Nov 25 15:12:02 vpn1 pppd[7102]: Sent 52000 bytes, received 61000 bytes.',
+    'Nov 25 15:12:02 vpn1 pppd[7102]: Connection terminated.',
+    'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Reaping child PPP[7102]',
+    'Nov 25 15:12:02 vpn1 pppd[7102]: Exit.',
+    'Nov 25 15:12:02 vpn1 pptpd[7101]: CTRL: Client 203.0.113.98 control connection finished',
+    '',
+  ].join('\n');
+  const [s, ...more] = sessionsOf(log);
+  assert.equal(more.length, 0);
+  assert.equal(s?.cause, 'link_dead');
+});
 
 // Found by test/logs/fuzz-reader.test.ts (PPTPMON_FUZZ_SEED=7 and 8, generated/interleaved-50.log):
 // the first call on pids 3032/3033 lost its "pppd ... started", "Connect:" and end lines (log damage, or

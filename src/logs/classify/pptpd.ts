@@ -117,7 +117,11 @@ function ctrl(m: string): Match | undefined {
     m.startsWith('CTRL: GRE re-xmit failed')
   )
     return { events: [draft('pptp.gre.error', { message: m }, 'warning')], cause: 'gre_error' };
-  if (m.startsWith('CTRL: Session timed out')) return { cause: 'session_timeout', evidence: true };
+  if (m.startsWith('CTRL: Session timed out'))
+    // pptpctrl.c: no Echo-Reply to its PPTP Echo-Request (RFC 2637 2.16) within MAX_ECHO_WAIT (60 s,
+    // pptpdefs.h): a dead peer, EVENTS.md link_dead. Not a configured limit: pppd's maxconnect logs
+    // "Connect time expired" (auth.c connect_time_expired), which is session_timeout.
+    return { cause: 'link_dead', evidence: true };
   if (
     m.startsWith('CTRL: Error forking') ||
     m.startsWith('CTRL: PPPD launch failed') ||

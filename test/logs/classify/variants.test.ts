@@ -206,7 +206,7 @@ const PPTPD: Row[] = [
     kind: 'pptp.ctrl.close',
     cause: 'user_disconnect',
   },
-  { msg: 'CTRL: Session timed out, ending call', cause: 'session_timeout' },
+  { msg: 'CTRL: Session timed out, ending call', cause: 'link_dead' },
   {
     msg: 'CTRL (PPPD Launcher): Failed to launch PPP daemon. No such file or directory',
     kind: 'ppp.error',
