@@ -117,6 +117,9 @@ export class Metrics {
     for (const reason of AUTH_FAIL_REASONS) this.authFailures.inc({ reason }, 0);
     for (const direction of ['in', 'out']) this.bytes.inc({ direction }, 0);
     for (const name of WATCHED) this.restarts.inc({ name }, 0);
+    // A daemon not running when the agent starts sends no proc.* event: without a 0 sample,
+    // `pptpmon_process_up{name="pptpd"} == 0` could never fire. The first process scan corrects it.
+    for (const name of WATCHED) this.processUp.set({ name }, 0);
     this.blockedIps.set(0);
   }
 

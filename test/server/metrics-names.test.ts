@@ -74,20 +74,21 @@ function value(samples: Sample[], name: string, want: Record<string, string> = {
   return hits.length === 1 ? hits[0]!.value : undefined;
 }
 
-/** Live (not zombie) processes whose comm is pppd, as the processes collector counts them. */
-function pppdsInProcPids(): number[] {
+/** Live (not zombie) processes whose comm is `comm`, as the processes collector counts them. */
+function commInProc(comm: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.includes(' (pppd) ') && !/\) Z /.test(stat)) out.push(Number(d));
+      if (stat.includes(` (${comm}) `) && !/\) Z /.test(stat)) out.push(Number(d));
     } catch {
       // exited meanwhile
     }
   }
   return out;
 }
+const pppdsInProcPids = (): number[] => commInProc('pppd');
 const pppdsInProc = (): number => pppdsInProcPids().length;
 
 /** Interface names in /proc/net/dev but lo and ppp*. */
@@ -251,6 +252,12 @@ test('pptpmon run /metrics: every EVENTS.md metric has a sample, and the values 
     return up === pppdsInProc() && !pppdsInProcPids().includes(pppd.pid!) ? true : undefined;
   }, 10_000);
   assert.ok(gone, 'process_up{name="pppd"} follows /proc after the kill');
+  // A watched daemon never seen has a 0 sample (alertable), compared with /proc like above.
+  const pptpd = await until(async () => {
+    const up = value(await scrape(), 'pptpmon_process_up', { name: 'pptpd' });
+    return up !== undefined && up === commInProc('pptpd').length ? true : undefined;
+  }, 10_000);
+  assert.ok(pptpd, 'process_up{name="pptpd"} sampled and equal to the pptpd processes in /proc');
 
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
