@@ -9,7 +9,7 @@ import { openStore } from '../store/index.js';
 import { buildAgent } from '../agent/build.js';
 import { storeSink } from '../agent/sinks.js';
 import { buildServer } from '../server/app.js';
-import { startMonitor } from '../server/monitor.js';
+import { freshTracker, startMonitor } from '../server/monitor.js';
 import { prepareProbes } from '../agent/probes.js';
 import { Metrics } from '../server/metrics.js';
 import { parseListen } from '../server/token.js';
@@ -30,8 +30,11 @@ export const runCommand: CliCommand = {
           const note = (n: string): void => void process.stderr.write(`pptpmon run: ${n}\n`);
           const monitor = await startMonitor(cfg, store, { onStored: (e) => metrics.observe(e) });
           metrics.watchAlerts(() => monitor.alerting.manager.list());
-          const built = buildAgent(cfg, storeSink(store), {
-            onEvents: (e) => {
+          // Lines re-read after a kill -9 (before the checkpoint moved) are stored once and count once.
+          const tracked = freshTracker(store);
+          const built = buildAgent(cfg, storeSink(tracked.store), {
+            onEvents: (all) => {
+              const e = tracked.fresh(all);
               metrics.observe(e);
               metrics.setSessionsActive(built.sessions?.live().length ?? 0);
               monitor.ingest(e);

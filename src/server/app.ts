@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_KINDS, type Event } from '../events/index.js';
 import type { Session } from '../logs/session.js';
+import type { InsertReport } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 import { registerAlertRoutes, type AlertsApiOptions } from './alerts-api.js';
 import { tokenMatches } from './token.js';
@@ -59,7 +60,7 @@ const bodySchema = z.object({
 
 /** What the server stores into: the Store, or anything with the same two methods (tests, `run`). */
 export interface IngestTarget {
-  insertEvents(events: readonly Event[]): Promise<string[]>;
+  insertEventsReport(events: readonly Event[]): Promise<InsertReport>;
   upsertSessions(sessions: readonly Session[]): Promise<void>;
 }
 
@@ -72,7 +73,11 @@ export interface ServerOptions {
   liveSessions?: () => unknown[];
   bodyLimitBytes?: number;
   https?: { key: Buffer; cert: Buffer };
-  /** Called with stored events (the rules engine's bus in `run`/`server`). */
+  /**
+   * Called with the events this request newly stored (the rules engine's bus in `run`/`server`): a
+   * batch re-sent after a lost ack is stored once by the store's dedup and must count once, also
+   * after a server restart, so the store (not a memory of ids) decides.
+   */
   onEvents?: (events: Event[]) => void;
   /** Alerting with its store: /api/v1/alerts and /api/v1/silences (alerts-api.ts). */
   alerts?: AlertsApiOptions;
@@ -134,10 +139,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       if (r.success) sessions.push(r.data as unknown as Session);
       else rejected.push({ index, error: `sessions[${index}]: ${r.error.issues[0]?.message ?? 'invalid'}` });
     });
-    if (events.length) await target.insertEvents(events);
+    const report = events.length ? await target.insertEventsReport(events) : undefined;
+    const fresh = report ? events.filter((_, i) => report.fresh[i]) : [];
     if (sessions.length) await target.upsertSessions(sessions);
-    opts.metrics?.observe(events);
-    if (events.length) opts.onEvents?.(events);
+    opts.metrics?.observe(fresh);
+    if (fresh.length) opts.onEvents?.(fresh);
     return { accepted: events.length + sessions.length, rejected };
   });
 

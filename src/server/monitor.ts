@@ -16,7 +16,10 @@ import type { Store } from '../store/index.js';
 export interface Monitor {
   alerting: Alerting;
   retention: RetentionScheduler;
-  /** Events already stored: evaluated by the rules. */
+  /**
+   * Events this process newly stored (insertEventsReport's `fresh`; replays already left out by the
+   * caller): evaluated by the rules.
+   */
   ingest(events: readonly Event[]): void;
   stop(): Promise<void>;
 }
@@ -49,22 +52,30 @@ function logNotification(log: pino.Logger, n: Notification): void {
   );
 }
 
-/** Recently seen producer ids (the store's dedup key), bounded: replays arrive soon after the original. */
-class RecentIds {
-  private readonly keys = new Set<string>();
-  constructor(private readonly max: number) {}
-
-  first(e: Event): boolean {
-    if (e.id === undefined) return true;
-    const k = `${e.host}\u0000${e.id}\u0000${e.ts}\u0000${e.kind}`;
-    if (this.keys.has(k)) return false;
-    this.keys.add(k);
-    if (this.keys.size > this.max) {
-      const oldest = this.keys.values().next();
-      if (!oldest.done) this.keys.delete(oldest.value);
-    }
-    return true;
-  }
+/**
+ * The store seen through a memory of which events it reported as replays (`pptpmon run`: the agent
+ * writes into `store`, then hands the same event objects to `fresh`, which drops those the store
+ * already had: lines re-read after a kill -9 between the write and the checkpoint). Calls go to the
+ * real store with it as `this`; only insertEvents is different.
+ */
+export function freshTracker(store: Store): { store: Store; fresh(events: readonly Event[]): Event[] } {
+  const replays = new WeakSet<Event>();
+  const insertEvents = async (events: readonly Event[]): Promise<string[]> => {
+    const r = await store.insertEventsReport(events);
+    r.fresh.forEach((f, i) => {
+      const ev = events[i];
+      if (!f && ev) replays.add(ev);
+    });
+    return r.ids;
+  };
+  const tracked = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'insertEvents') return insertEvents;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { store: tracked, fresh: (events) => events.filter((e) => !replays.has(e)) };
 }
 
 export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHooks = {}): Promise<Monitor> {
@@ -88,7 +99,6 @@ export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHook
   });
   if (restored) log.info({ restored }, 'alerting state restored');
   alerting.start();
-  const seen = new RecentIds(200_000);
   const retention = startRetention(store, cfg.store, {
     onReport: (r) => log.info({ retention: r }, 'retention pass'),
     onError: (err) => log.error({ err: (err as Error).message }, 'retention failed'),
@@ -97,9 +107,8 @@ export async function startMonitor(cfg: Config, store: Store, hooks: MonitorHook
     alerting,
     retention,
     ingest: (events) => {
-      // Our own decisions are not rule input (a rule on alert.* would feed back into itself), and a
-      // batch an agent re-sends after a lost ack is stored once (store dedup) so must count once here.
-      const input = events.filter((e) => !e.kind.startsWith('alert.') && seen.first(e));
+      // Our own decisions are not rule input (a rule on alert.* would feed back into itself).
+      const input = events.filter((e) => !e.kind.startsWith('alert.'));
       if (input.length) alerting.ingest(input);
     },
     async stop() {

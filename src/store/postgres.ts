@@ -25,6 +25,7 @@ import { eventsSelectSql, SESSION_UPSERT_CONFLICT, sessionRow, type SessionRow }
 import { bucketExpr, eventWhere, pgPlaceholder as ph, sessionWhere } from './sql.js';
 import type {
   EventQuery,
+  InsertReport,
   Sample,
   SampleQuery,
   SampleSeries,
@@ -122,7 +123,11 @@ export class PostgresStore extends PgMaintenance implements Store {
   private eventQueue: Promise<unknown> = Promise.resolve();
 
   async insertEvents(events: readonly Event[]): Promise<string[]> {
-    if (events.length === 0) return [];
+    return (await this.insertEventsReport(events)).ids;
+  }
+
+  async insertEventsReport(events: readonly Event[]): Promise<InsertReport> {
+    if (events.length === 0) return { ids: [], fresh: [] };
     const rows = events.map((e, i) => eventToRow(e, i));
     // One batch at a time, so batches commit in id order and a reader tailing with `afterId` never
     // sees id N+1 committed while id N is still to come (a sequence hands out ids before commit).
@@ -131,7 +136,7 @@ export class PostgresStore extends PgMaintenance implements Store {
     return run;
   }
 
-  private async insertRows(rows: EventRow[]): Promise<string[]> {
+  private async insertRows(rows: EventRow[]): Promise<InsertReport> {
     // Ids are taken from the sequence first so we know each row's id in input order (RETURNING
     // order is not guaranteed); a duplicate (same host, producer id, time and kind) keeps the id it was first stored under.
     const ids = (
@@ -158,7 +163,8 @@ export class PostgresStore extends PgMaintenance implements Store {
         rows.map((r) => r.doc),
       ],
     );
-    if (inserted.rowCount === rows.length) return ids.map(String);
+    if (inserted.rowCount === rows.length) return { ids: ids.map(String), fresh: ids.map(() => true) };
+    // RETURNING names exactly the rows this statement stored; the others were already there.
     const got = new Set(inserted.rows.map((r) => r.id));
     const dupIdx = ids.flatMap((id, i) => (got.has(id) ? [] : [i]));
     const dups = await this.pool.query<{
@@ -180,11 +186,14 @@ export class PostgresStore extends PgMaintenance implements Store {
     const key = (host: unknown, ext: unknown, tsMs: unknown, kind: unknown): string =>
       `${host}\u0000${ext}\u0000${tsMs}\u0000${kind}`;
     const byKey = new Map(dups.rows.map((r) => [key(r.host, r.ext_id, r.ts_ms, r.kind), r.id]));
-    return ids.map((id, i) => {
-      if (got.has(id)) return String(id);
-      const r = rows[i];
-      return String(byKey.get(key(r?.host, r?.externalId, r?.tsMs, r?.kind)) ?? id);
-    });
+    return {
+      ids: ids.map((id, i) => {
+        if (got.has(id)) return String(id);
+        const r = rows[i];
+        return String(byKey.get(key(r?.host, r?.externalId, r?.tsMs, r?.kind)) ?? id);
+      }),
+      fresh: ids.map((id) => got.has(id)),
+    };
   }
 
   async queryEvents(q: EventQuery): Promise<StoredEvent[]> {

@@ -29,6 +29,7 @@ import { SQLITE_MIGRATIONS } from './schema.js';
 import { bucketExpr, eventWhere, sessionWhere, sqlitePlaceholder as ph } from './sql.js';
 import type {
   EventQuery,
+  InsertReport,
   Sample,
   SampleQuery,
   SampleSeries,
@@ -123,10 +124,15 @@ export class SqliteStore extends SqliteMaintenance implements Store {
   }
 
   async insertEvents(events: readonly Event[]): Promise<string[]> {
+    return (await this.insertEventsReport(events)).ids;
+  }
+
+  async insertEventsReport(events: readonly Event[]): Promise<InsertReport> {
     const rows = events.map((e, i) => eventToRow(e, i));
-    return this.db
+    const fresh: boolean[] = new Array<boolean>(rows.length);
+    const ids = this.db
       .transaction(() =>
-        rows.map((r) => {
+        rows.map((r, i) => {
           const res = this.insertEvent.run(
             r.tsMs,
             r.kind,
@@ -138,12 +144,15 @@ export class SqliteStore extends SqliteMaintenance implements Store {
             r.externalId,
             r.doc,
           );
+          // ON CONFLICT DO NOTHING: `changes` is 0 exactly when the dedup key was already stored.
+          fresh[i] = res.changes === 1;
           if (res.changes === 1) return String(res.lastInsertRowid);
           const dup = this.findExt.get(r.host, r.externalId, r.tsMs, r.kind) as { id: number };
           return String(dup.id);
         }),
       )
       .immediate();
+    return { ids, fresh };
   }
 
   async queryEvents(q: EventQuery): Promise<StoredEvent[]> {

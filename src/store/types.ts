@@ -13,6 +13,12 @@ import type { Session } from '../logs/session.js';
 /** An event as stored: `id` is the store's row id; the producer's own id (if any) is `externalId`. */
 export type StoredEvent = Event & { id: string; externalId?: string };
 
+/** What insertEventsReport tells: the store ids in input order and whether each was newly stored. */
+export interface InsertReport {
+  ids: string[];
+  fresh: boolean[];
+}
+
 export interface EventQuery {
   /** Exact kinds; combine with `kindPrefix` (`auth.` matches `auth.fail`, `auth.ok`, ...). */
   kinds?: EventKind[];
@@ -236,6 +242,12 @@ export interface Store {
    * A bad event rejects the whole batch with a StoreInputError naming it (`events[3].ts: ...`).
    */
   insertEvents(events: readonly Event[]): Promise<string[]>;
+  /**
+   * insertEvents that also says which events this call stored (`fresh[i]`) and which were already
+   * there (a replay): the rules count only fresh ones, so a batch re-sent after a lost ack (even across
+   * a server restart) counts once. Events without a producer `id` are always fresh (no dedup key).
+   */
+  insertEventsReport(events: readonly Event[]): Promise<InsertReport>;
   queryEvents(q: EventQuery): Promise<StoredEvent[]>;
   countEvents(q?: Omit<EventQuery, 'limit' | 'order' | 'afterId'>): Promise<number>;
 

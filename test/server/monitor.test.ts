@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { configSchema } from '../../src/config/schema.js';
 import { makeEvent, type Event } from '../../src/events/index.js';
 import { SqliteStore } from '../../src/store/index.js';
-import { startMonitor } from '../../src/server/monitor.js';
+import { freshTracker, startMonitor } from '../../src/server/monitor.js';
 
 test('a replayed batch counts once: 5 sessions lost is a warning pptpd-crash, not a critical 10', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-monitor-'));
@@ -35,9 +35,12 @@ test('a replayed batch counts once: 5 sessions lost is a warning pptpd-crash, no
         attrs: { cause: 'ctrl_closed' },
       }),
     );
+    // As `pptpmon run` wires it: the agent writes through the tracked store, then hands the same
+    // events on; the store's answer (not a memory of ids) says the second round is a replay.
+    const tracked = freshTracker(store);
     for (let round = 0; round < 2; round++) {
-      await store.insertEvents(batch);
-      monitor.ingest(batch);
+      await tracked.store.insertEvents(batch);
+      monitor.ingest(tracked.fresh(batch));
     }
     assert.equal(await store.countEvents({ kinds: ['ppp.end'] }), 5, 'the store kept one copy');
     const alert = monitor.alerting.manager.list().find((a) => a.rule === 'pptpd-crash');

@@ -211,6 +211,26 @@ for (const driver of storeDrivers()) {
       assert.equal(await store.countEvents(), 3);
     });
 
+    it('reports which events a batch newly stored: replays (also within the batch) are not fresh', async () => {
+      const a: Event = { ...authFail(1, 'bob', '198.51.100.7'), id: 'agent-a:1' };
+      const b: Event = { ...authFail(2, 'eve', '198.51.100.8'), id: 'agent-a:2' };
+      const first = await store.insertEventsReport([a, b]);
+      assert.deepEqual(first.fresh, [true, true]);
+      // A re-sent batch (lost ack) with one new event, an event without a producer id (no dedup key:
+      // always stored) and the new event twice in the same batch.
+      const c: Event = { ...authFail(3, 'ann', '198.51.100.9'), id: 'agent-a:3' };
+      const noId = authFail(4, 'joe', '198.51.100.10');
+      const again = await store.insertEventsReport([a, c, b, noId, c]);
+      assert.deepEqual(again.fresh, [false, true, false, true, false]);
+      assert.deepEqual([again.ids[0], again.ids[2]], first.ids, 'replays keep their first ids');
+      assert.equal(again.ids[4], again.ids[1], 'the in-batch duplicate gets the id just stored');
+      assert.equal(await store.countEvents(), 4);
+      // A new connection (a restarted server) asks the store, not a memory: still not fresh.
+      const reopened = await ts.reopen();
+      assert.deepEqual((await reopened.insertEventsReport([c, b])).fresh, [false, false]);
+      assert.deepEqual(await reopened.insertEventsReport([]), { ids: [], fresh: [] });
+    });
+
     it('keeps a reused file:line id as a new event when time or kind differ (log rotation)', async () => {
       const line17: Event = { ...authFail(1, 'bob', '198.51.100.7'), id: '/var/log/syslog:17' };
       const afterRotation: Event = { ...authFail(86_400, 'eve', '198.51.100.9'), id: '/var/log/syslog:17' };
