@@ -53,6 +53,7 @@ export const runCommand: CliCommand = {
             onEvents: (e) => monitor.ingest(e),
             alerts: { alerting: monitor.alerting, store },
           });
+          metrics.seedHost(built.host);
           const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           await app.listen(parseListen(cfg.server.listen));
           built.agent.start();

@@ -51,10 +51,12 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  // By host: on the central server pids of different agents' hosts would mix in one set (and collide:
+  // pid 812 on vpn1 and on vpn2). EVENTS.md names it {name}; host is the one label added.
   private readonly processUp = new Gauge({
     name: 'pptpmon_process_up',
-    help: 'Watched processes running',
-    labelNames: ['name'],
+    help: 'Watched processes running, per host',
+    labelNames: ['host', 'name'],
     registers: [this.registry],
   });
   private readonly restarts = new Counter({
@@ -107,7 +109,10 @@ export class Metrics {
     help: 'Source IPs blocked by pptpmon; always 0 for now: blocking comes with the security issue',
     registers: [this.registry],
   });
+  /** Live pids per `host\u0000name`. */
   private readonly procs = new Map<string, Set<number>>();
+  /** Hosts whose process_up series exist (seeded at 0 for every watched name). */
+  private readonly procHosts = new Set<string>();
   private readonly lastIfaceErrors = new Map<string, number>();
 
   constructor() {
@@ -117,15 +122,27 @@ export class Metrics {
     for (const reason of AUTH_FAIL_REASONS) this.authFailures.inc({ reason }, 0);
     for (const direction of ['in', 'out']) this.bytes.inc({ direction }, 0);
     for (const name of WATCHED) this.restarts.inc({ name }, 0);
-    // A daemon not running when the agent starts sends no proc.* event: without a 0 sample,
-    // `pptpmon_process_up{name="pptpd"} == 0` could never fire. The first process scan corrects it.
-    for (const name of WATCHED) this.processUp.set({ name }, 0);
     this.blockedIps.set(0);
+  }
+
+  /**
+   * A daemon not running when the agent starts sends no proc.* event: without a 0 sample,
+   * `pptpmon_process_up{name="pptpd"} == 0` could never fire. So every watched name starts at 0 for
+   * a host once that host is known to run collectors (its first collector event, or `run`/`agent`
+   * naming their own host); the first process scan corrects it. Hosts that only push probe results
+   * (vantages) run no pptpd and get no series.
+   */
+  seedHost(host: string): void {
+    if (this.procHosts.has(host)) return;
+    this.procHosts.add(host);
+    for (const name of WATCHED)
+      if (!this.procs.has(`${host}\u0000${name}`)) this.processUp.set({ host, name }, 0);
   }
 
   observe(events: readonly Event[]): void {
     for (const ev of events) {
       this.eventsTotal.inc({ kind: ev.kind });
+      if (ev.source?.collector !== undefined) this.seedHost(ev.host);
       switch (ev.kind) {
         case 'ppp.ipcp.up':
           this.sessionsStarted.inc();
@@ -141,11 +158,12 @@ export class Metrics {
           break;
         case 'proc.up':
         case 'proc.down': {
-          const set = this.procs.get(ev.attrs.name) ?? new Set<number>();
+          const key = `${ev.host}\u0000${ev.attrs.name}`;
+          const set = this.procs.get(key) ?? new Set<number>();
           if (ev.kind === 'proc.up') set.add(ev.attrs.pid);
           else set.delete(ev.attrs.pid);
-          this.procs.set(ev.attrs.name, set);
-          this.processUp.set({ name: ev.attrs.name }, set.size);
+          this.procs.set(key, set);
+          this.processUp.set({ host: ev.host, name: ev.attrs.name }, set.size);
           break;
         }
         case 'proc.restart':
