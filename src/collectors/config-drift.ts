@@ -3,14 +3,17 @@
  * config and the firewall ruleset, and says what changed — never a secret: for chap-secrets only which
  * users were added, removed or changed; for the RADIUS `servers` file (shared secrets) which servers
  * were added or removed or had their secret changed; in option files a `password`/`secret`/key line
- * is kept and told only as "secret changed: password" (drift-secrets.ts). Baselines persist in the state dir so a change made while the agent was down is still
- * reported at its next start. Users' lines are remembered as keyed hashes (HMAC with a random per-host
- * key kept in the same 0600 file), so the state file cannot be used to guess a secret offline.
- * File hashes are keyed too (a plain SHA-256 of a small file holding one password is a guessable
- * hash of it); a state file from before (no `v`) is upgraded without reporting unchanged files.
+ * is kept and told only as "secret changed: password" (drift-secrets.ts). Baselines persist in the
+ * state dir (config-drift.json) so a change made while the agent was down is still reported at its
+ * next start. Users' lines, secret lines and file hashes are kept as keyed hashes (HMAC-SHA256; a
+ * plain SHA-256 of a small file holding one password is a guessable hash of it). The random per-host
+ * key is in its own 0600 file, config-drift.key, never in config-drift.json: whoever reads the state
+ * file (a backup, a support bundle) cannot test guesses against its hashes without the key too.
+ * Older state files are upgraded quietly: v1 (plain hashes, verbatim lines) and v2 (the key inside
+ * the state file: moved out to the key file, so the hashes made with it stay valid).
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../events/index.js';
 import { collectorEvent, type Collector, type CollectorContext } from './types.js';
@@ -47,12 +50,13 @@ interface FileState {
   servers?: Record<string, string>;
 }
 
-/** State file format: 2 = keyed file hashes and redacted option lines. */
-const STATE_VERSION = 2;
+/** State file format: 2 = keyed file hashes and redacted option lines; 3 = the key in its own file. */
+const STATE_VERSION = 3;
 
 interface DriftState {
   v?: number;
-  key: string;
+  /** Up to v2 only: the HMAC key, now in config-drift.key. */
+  key?: string;
   files: Record<string, FileState | null>;
   ruleset?: { hash: string; lines: string[] } | null;
 }
@@ -159,14 +163,53 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
     ...WATCHED_FILES.map((f) => ({ ...f, abs: join(ctx.etcRoot, f.path) })),
     ...(opts.extraFiles ?? []).map((abs) => ({ path: abs, kind: 'options' as FileKind, abs })),
   ];
+  const keyPath = join(ctx.stateDir, 'config-drift.key');
   let state: DriftState | undefined;
+  let key = '';
 
-  function load(): DriftState {
+  function readState(): DriftState | undefined {
     try {
       return JSON.parse(readFileSync(statePath, 'utf8')) as DriftState;
     } catch {
-      return { v: STATE_VERSION, key: randomBytes(32).toString('hex'), files: {} };
+      return undefined;
     }
+  }
+  function readKey(): string | undefined {
+    try {
+      // Narrowed like the API token (server/token.ts): the key is what makes the hashes unguessable.
+      if ((statSync(keyPath).mode & 0o077) !== 0) chmodSync(keyPath, 0o600);
+      const k = readFileSync(keyPath, 'utf8').trim();
+      return /^[0-9a-f]{64}$/.test(k) ? k : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  /** Writes the key file once ('wx'); if another process won the race, its key is the one. */
+  function writeKey(k: string): string {
+    mkdirSync(ctx.stateDir, { recursive: true });
+    try {
+      writeFileSync(keyPath, `${k}\n`, { mode: 0o600, flag: 'wx' });
+      return k;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return readKey() ?? k;
+    }
+  }
+  function load(): DriftState {
+    const s = readState();
+    const fileKey = readKey();
+    if (s?.key !== undefined) {
+      // v2 or older: the key moves out (the same key, so every stored hash stays comparable).
+      key = fileKey === s.key ? fileKey : (fileKey ?? writeKey(s.key));
+      if (key !== s.key) s.files = {}; // a different key file: its hashes cannot be compared, re-baseline
+      delete s.key;
+      return s;
+    }
+    key = fileKey ?? writeKey(randomBytes(32).toString('hex'));
+    // A state without its key (key file deleted): its hashes cannot be compared; baseline again
+    // quietly rather than report every file as changed.
+    if (s !== undefined && fileKey === undefined) return { v: STATE_VERSION, files: {} };
+    return s ?? { v: STATE_VERSION, files: {} };
   }
   function save(s: DriftState): void {
     mkdirSync(ctx.stateDir, { recursive: true });
@@ -201,9 +244,8 @@ export function createConfigDriftCollector(ctx: CollectorContext, opts: ConfigDr
       const first = state === undefined;
       state ??= load();
       const known = state;
-      // Before v2 hashes were plain SHA-256 and option lines verbatim (secrets included).
+      // v3 moves the key out (load); before v2 hashes were plain SHA-256 and option lines verbatim.
       const upgrading = known.v !== STATE_VERSION;
-      const key = known.key;
       const out: Event[] = [];
       let dirty = false;
       for (const f of files) {
