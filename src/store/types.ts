@@ -34,8 +34,15 @@ export interface EventQuery {
   severity?: Severity;
   /**
    * Only rows with a store id greater than this (cursor for tailing / paging). Ids follow commit
-   * order within one store process (SQLite serialises writers; PostgresStore serialises its batches);
-   * two servers writing one PostgreSQL database could commit ids out of order.
+   * order within one store process (SQLite serialises writers; PostgresStore serialises its batches).
+   *
+   * Limit: with two writers on one PostgreSQL database (two `pptpmon server`s, or a server and a
+   * `run`) ids come from one sequence but commit out of order: writer A takes 101-200, B takes
+   * 201-300 and commits first; a reader tailing with afterId=300 never sees A's rows. Nothing in
+   * pptpmon tails by afterId today (src/ uses it nowhere; tests page with it), so this is documented,
+   * not fixed. A tailing reader for a fleet must either keep one writer per database or re-read a
+   * margin behind its cursor (ids in flight: at most the writers' batches) and drop ids it has seen.
+   * Paging a quiet table (no writes during the read) is exact with any number of writers.
    */
   afterId?: string;
   /** Default 1000, at most 100000. */
