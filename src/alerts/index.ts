@@ -12,3 +12,10 @@ export { AlertPersistence, toAlertRecord, type LoadReport } from './persist.js';
 export { Alerting, type AlertingOptions } from './runtime.js';
 export { AdminError, buildSilence, addSilence, expireSilence, addAck, type SilenceInput } from './admin.js';
 export { alertEvent } from './runtime.js';
+export {
+  alertHistory,
+  historyQuerySchema,
+  type HistoryEntry,
+  type HistoryQuery,
+  type HistoryAck,
+} from './history.js';

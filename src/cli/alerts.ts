@@ -5,15 +5,17 @@
  * Exit codes: 0 done; 1 not found (unknown fingerprint or silence id); 2 bad usage, bad input,
  * bad config or the store cannot be opened.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import {
   AdminError,
   addAck,
   addSilence,
+  alertHistory,
   buildSilence,
   expireSilence,
   formatMatcher,
+  historyQuerySchema,
 } from '../alerts/index.js';
 import { parseAdminDuration } from '../alerts/admin.js';
 import { openStore, type Store } from '../store/index.js';
@@ -51,35 +53,107 @@ async function withStore(
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+interface HistoryFlags extends Common {
+  since?: string;
+  until?: string;
+  limit?: string;
+}
+
+/** The history options, on `alerts list` and on the parser behind `alerts --history`. */
+function historyOptions(cmd: Command): Command {
+  return cmd
+    .option('--since <when>', 'resolved at or after: a duration back from now (7d) or an ISO time', '24h')
+    .option('--until <when>', 'started before: a duration back from now or an ISO time (default now)')
+    .option('--limit <n>', 'at most this many, newest first (1..1000)', '100');
+}
+
+/** Resolved alerts from the store: start, end, root or explained-by, who acknowledged. */
+async function printHistory(flags: HistoryFlags, setExit: (code: number) => void): Promise<void> {
+  await withStore(flags, setExit, async (store) => {
+    const q = historyQuerySchema(Date.now()).safeParse({
+      ...(flags.since !== undefined ? { since: flags.since } : {}),
+      ...(flags.until !== undefined ? { until: flags.until } : {}),
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+    });
+    if (!q.success) {
+      const i = q.error.issues[0];
+      process.stderr.write(`pptpmon alerts: --${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}\n`);
+      return 2;
+    }
+    const list = await alertHistory(store, q.data);
+    if (flags.json) out(JSON.stringify({ alerts: list }));
+    else if (list.length === 0) out('no resolved alerts');
+    else
+      for (const a of list) {
+        const why = a.explainedBy !== undefined ? `explained by ${a.explainedBy}` : 'root';
+        const acked = a.acknowledgedBy.length
+          ? `  acked by ${a.acknowledgedBy.map((k) => k.by).join(', ')}`
+          : '';
+        out(
+          `${a.fingerprint}  ${a.severity.padEnd(8)} ${a.rule}  ${a.labels.host ?? ''}  ${a.startsAt} -> ${a.endsAt} (${a.durationSeconds}s)  ${why}${acked}  ${a.summary}`,
+        );
+      }
+    return 0;
+  });
+}
+
 export const alertsCommand: CliCommand = {
   register(program: Command, setExit) {
     const alerts = program
       .command('alerts')
-      .description('list and acknowledge alerts, manage silences and maintenance windows');
-    alerts
-      .command('list')
-      .description('alerts firing now (with --all: also recently resolved)')
-      .option('-c, --config <file>', 'pptpmon.yaml')
-      .option('--all', 'include resolved alerts')
-      .option('--json', 'one JSON document on stdout')
-      .action(async (flags: Common & { all?: boolean }) => {
-        await withStore(flags, setExit, async (store) => {
-          const list = flags.all ? await store.queryAlerts({ limit: 500 }) : await store.activeAlerts();
-          if (flags.json) out(JSON.stringify({ alerts: list }));
-          else if (list.length === 0) out('no alerts');
-          else
-            for (const a of list) {
-              const silenced = a.annotations.silencedBy ? ` [silenced: ${a.annotations.silencedBy}]` : '';
-              const explained = a.annotations.explainedBy
-                ? ` [explained by ${a.annotations.explainedBy}]`
-                : '';
-              out(
-                `${a.fingerprint}  ${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.rule}  ${a.labels.host ?? ''}  ${a.annotations.summary ?? ''}${silenced}${explained}`,
-              );
-            }
-          return 0;
-        });
+      .description('list and acknowledge alerts, manage silences and maintenance windows')
+      // `pptpmon alerts --history [-c FILE] [--since 7d] ...` = `alerts list --history ...`. Only
+      // --history is the parent's own option: a parent -c/--json would take them from the subcommands
+      // (commander reads parent options after the subcommand name too).
+      .option('--history', 'resolved alerts from the store (as `alerts list --history`)')
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(async (flags: { history?: boolean }, cmd: Command) => {
+        if (!flags.history) {
+          if (cmd.args.length)
+            process.stderr.write(`pptpmon alerts: unknown command or option: ${cmd.args.join(' ')}\n`);
+          cmd.outputHelp();
+          setExit(2);
+          return;
+        }
+        const parser = historyOptions(
+          new Command('alerts --history')
+            .exitOverride()
+            .option('-c, --config <file>', 'pptpmon.yaml')
+            .option('--json', 'one JSON document on stdout'),
+        );
+        parser.parse(cmd.args, { from: 'user' });
+        await printHistory(parser.opts<HistoryFlags>(), setExit);
       });
+    historyOptions(
+      alerts
+        .command('list')
+        .description(
+          'alerts firing now (--all: also resolved; --history: resolved ones with start, end, acks)',
+        )
+        .option('-c, --config <file>', 'pptpmon.yaml')
+        .option('--all', 'include resolved alerts')
+        .option('--history', 'resolved alerts in --since/--until, newest first, with root and acks')
+        .option('--json', 'one JSON document on stdout'),
+    ).action(async (flags: HistoryFlags & { all?: boolean; history?: boolean }, cmd: Command) => {
+      // `alerts list --history`: commander gives --history to the parent (it declares it too).
+      if (flags.history || cmd.parent?.opts<{ history?: boolean }>().history)
+        return printHistory(flags, setExit);
+      await withStore(flags, setExit, async (store) => {
+        const list = flags.all ? await store.queryAlerts({ limit: 500 }) : await store.activeAlerts();
+        if (flags.json) out(JSON.stringify({ alerts: list }));
+        else if (list.length === 0) out('no alerts');
+        else
+          for (const a of list) {
+            const silenced = a.annotations.silencedBy ? ` [silenced: ${a.annotations.silencedBy}]` : '';
+            const explained = a.annotations.explainedBy ? ` [explained by ${a.annotations.explainedBy}]` : '';
+            out(
+              `${a.fingerprint}  ${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.rule}  ${a.labels.host ?? ''}  ${a.annotations.summary ?? ''}${silenced}${explained}`,
+            );
+          }
+        return 0;
+      });
+    });
     alerts
       .command('ack <fingerprint>')
       .description('acknowledge: stops escalation and reminders (for --for, then escalation resumes)')

@@ -5,7 +5,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AdminError, buildSilence, formatMatcher, type Alert, type Alerting } from '../alerts/index.js';
+import {
+  AdminError,
+  alertHistory,
+  buildSilence,
+  formatMatcher,
+  historyQuerySchema,
+  type Alert,
+  type Alerting,
+} from '../alerts/index.js';
 import { parseAdminDuration } from '../alerts/admin.js';
 import type { Store, StoredSilence } from '../store/index.js';
 
@@ -40,12 +48,12 @@ const silenceBody = z
 
 const expireQuery = z.object({ by: z.string().trim().min(1).max(200).default('api') });
 
-function bad(reply: FastifyReply, error: z.ZodError): FastifyReply {
+function bad(reply: FastifyReply, error: z.ZodError, part: 'body' | 'query' = 'body'): FastifyReply {
   const i = error.issues[0];
   // An unknown key has no path of its own: name the key.
   const where =
     i === undefined ? '' : i.path.length > 0 ? i.path.join('.') : 'keys' in i ? i.keys.join(',') : '';
-  return reply.code(400).send({ error: `body.${where}: ${i?.message ?? 'invalid'}` });
+  return reply.code(400).send({ error: `${part}.${where}: ${i?.message ?? 'invalid'}` });
 }
 
 function view(a: Alert, all: readonly Alert[], acked: boolean) {
@@ -89,6 +97,13 @@ export function registerAlertRoutes(
     return {
       alerts: firing.map((a) => view(a, all, am.isAcked(a.explainedBy ?? a.fingerprint, t))),
     };
+  });
+
+  // Resolved episodes from the store (the live list above holds only firing ones), newest first.
+  app.get('/api/v1/alerts/history', { preHandler: requireToken }, async (req, reply) => {
+    const parsed = historyQuerySchema(now()).safeParse(req.query ?? {});
+    if (!parsed.success) return bad(reply, parsed.error, 'query');
+    return { alerts: await alertHistory(opts.store, parsed.data) };
   });
 
   app.post<{ Params: { fingerprint: string } }>(

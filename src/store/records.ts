@@ -53,7 +53,7 @@ export function actionParams(a: ActionRecord): SqlParam[] {
 export function queryAlertsSql(q: AlertQuery, ph: Placeholder): { sql: string; params: SqlParam[] } {
   const w = alertWhere(q, ph);
   return {
-    sql: `SELECT id, doc FROM alerts ${w.sql} ORDER BY starts_ms, id LIMIT ${clampLimit(q.limit)}`,
+    sql: `SELECT id, doc FROM alerts ${w.sql} ORDER BY ${q.order === 'desc' ? 'starts_ms DESC, id DESC' : 'starts_ms, id'} LIMIT ${clampLimit(q.limit)}`,
     params: w.params,
   };
 }

@@ -127,6 +127,8 @@ export interface AlertQuery {
   from?: string;
   to?: string;
   limit?: number;
+  /** By (startsAt, id). Default `asc`; `desc` (newest first) for history pages. */
+  order?: 'asc' | 'desc';
 }
 
 /** A label matcher as Alertmanager writes them (`=`, `!=`, `=~`, `!~`). */
