@@ -32,7 +32,11 @@ export const agentCommand: CliCommand = {
           const host = cfg.host ?? (await import('node:os')).hostname();
           const spool = openSpool(join(a.stateDir, 'spool'), a.spoolMaxMb * 1024 * 1024, host);
           const built = buildAgent(cfg, spoolSink(spool), {
-            onEvents: (e) => metrics.observe(e),
+            onEvents: (e) => {
+              metrics.observe(e);
+              // pptpmon_sessions_active was never set by the agent; a count, not the 10,000-entry list.
+              metrics.setSessionsActive(built.sessions?.liveCount() ?? 0);
+            },
             onNote: note,
           });
           const shipper = new Shipper(spool, {

@@ -77,6 +77,8 @@ interface Link extends IfaceCounters {
 
 export interface SessionsCollector extends Collector {
   live(): LiveSession[];
+  /** How many links the last pass saw, without building the LiveSession list. */
+  liveCount(): number;
 }
 
 interface IpAddrJson {
@@ -147,6 +149,7 @@ export function createSessionsCollector(
   return {
     name: 'sessions',
     intervalMs: opts.intervalMs ?? 10_000,
+    liveCount: () => links.size,
     live: () => {
       if (!liveCache) {
         liveCache = [];

@@ -131,10 +131,12 @@ test('sessions over a /proc fixture: idle links not re-sent, rates, pid files, g
     ['ppp0', 'ppp1', 'ppp2'],
   );
   assert.equal(live.find((s) => s.iface === 'ppp0')?.rxDropped, 1);
+  assert.equal(c.liveCount(), 3);
   now += 10_000;
   dev(row('ppp1', 3000, 14_000, 3));
   const third = await c.collect();
   assert.equal(third.length, 1, 'an error count change is sent');
+  assert.equal(c.liveCount(), 1);
   assert.deepEqual(
     c.live().map((s) => s.iface),
     ['ppp1'],
