@@ -240,8 +240,11 @@ export class Spool<T> {
 
   /** Marks everything before `pos` delivered; fully delivered segments are deleted. */
   ack(pos: SpoolPosition): void {
-    this.acked = { ...pos };
-    this.saveAck();
+    // The shipper acks every idle second: write and fsync ack.json only when the position moved.
+    if (pos.segment !== this.acked.segment || pos.offset !== this.acked.offset) {
+      this.acked = { ...pos };
+      this.saveAck();
+    }
     const current = this.segments[this.segments.length - 1];
     for (const s of [...this.segments]) {
       const done = s < pos.segment || (s === pos.segment && pos.offset >= (this.sizes.get(s) ?? 0));

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -202,5 +202,9 @@ test('spool peek reads from the acknowledged offset in chunks: long lines across
     reopened.ack(next);
   }
   assert.deepEqual(got, want, 'every item once, in order; the torn line skipped');
+  // Idle acks (the shipper's every second) of an unchanged position do not rewrite ack.json.
+  const ino = statSync(join(spoolDir, 'ack.json')).ino;
+  for (let i = 0; i < 3; i++) reopened.ack(reopened.peek(7).next);
+  assert.equal(statSync(join(spoolDir, 'ack.json')).ino, ino, 'ack.json not rewritten while idle');
   reopened.close();
 });
