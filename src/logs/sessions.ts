@@ -17,7 +17,16 @@ import type { Session, SessionRole, Transport } from './session.js';
 import { CtrlLinks, type CtrlState } from './sessions/ctrl.js';
 import { applyHint, type HintEnv } from './sessions/hints.js';
 import { applyCtrl, type CtrlSide } from './sessions/pptpd.js';
-import { linkEvent, MAX_EVIDENCE, newOpen, recordMatch, tsMs, type Open } from './sessions/open.js';
+import {
+  linkEvent,
+  MAX_EVIDENCE,
+  newOpen,
+  pastAuth,
+  pastStart,
+  recordMatch,
+  tsMs,
+  type Open,
+} from './sessions/open.js';
 
 export { MAX_EVENT_IDS, MAX_EVIDENCE } from './sessions/open.js';
 
@@ -98,12 +107,28 @@ export class SessionTracker {
     const hints = match.hints ?? [];
     let o = this.open.get(key);
     const begins = hints.some((x) => x.h === 'ppp.begin');
+    // "Connect: pppN <--> /dev/pts/M" (main.c start_link) comes once per link, before auth and IPCP:
+    // on a session that already had a link, it is a new pppd on a reused pid whose start line and
+    // earlier end were lost.
+    if (
+      o &&
+      !begins &&
+      !o.terminated &&
+      hints.some((x) => x.h === 'tty') &&
+      (o.tty !== undefined || pastAuth(o))
+    ) {
+      this.close(o, rec, events, 'unknown');
+      o = undefined;
+    }
     if (begins && o) {
       const isStartLine = events.some((e) => e.kind === 'ppp.start');
       // "pppd X started" on a live pid = pid reuse; "using channel" only starts anew after a link.
-      // Plugin lines ("Plugin radius.so loaded.") come before "pppd ... started": same process.
+      // Plugin lines ("Plugin radius.so loaded.") come before "pppd ... started": same process. So
+      // does nothing else: pppd main.c logs "started" right after option parsing, before any link,
+      // interface, auth or IPCP line; a session that has one of those (its own start line lost to
+      // a log gap) belongs to an earlier process on this pid whose end was lost.
       if (
-        (isStartLine && o.started) ||
+        (isStartLine && (o.started || pastStart(o))) ||
         o.terminated ||
         o.tty !== undefined ||
         match.sessionKey !== undefined
@@ -130,6 +155,13 @@ export class SessionTracker {
     }
     if (begins && events.some((e) => e.kind === 'ppp.start')) o.started = true;
     for (const x of hints) applyHint(o, x, rec, this.hintEnv);
+    if (
+      o.peerFromCalling &&
+      o.s.peer !== undefined &&
+      rec.pid !== undefined &&
+      hints.some((x) => x.h === 'peer')
+    )
+      this.ctrlByPeer(o, host, o.s.peer, rec);
     recordMatch(o, rec, match, events, this.seq);
     if (hints.some((x) => x.h === 'ppp.exit')) {
       if (o.causes[0] === 'ctrl_closed' && o.ctrl && this.ctrl.alive(o.ctrl)) {
@@ -182,6 +214,20 @@ export class SessionTracker {
       if (link) this.linkCtrl(o, link.ctrl, link.guessed);
     }
     return o;
+  }
+
+  /**
+   * pppd named its client (calling number): a pppd with no pptpctrl yet (its start line lost), or one
+   * guessed by start order whose pptpctrl serves another client, takes the waiting pptpctrl of that
+   * client, so the FIFO cannot hand that pptpctrl to a later pppd; a wrong guess goes back to waiting.
+   */
+  private ctrlByPeer(o: Open, host: string, peer: string, rec: LogRecord): void {
+    if (o.ctrl && (!o.ctrlGuessed || o.ctrl.peer === undefined || o.ctrl.peer === peer)) return;
+    if (o.transportKnown && o.s.transport !== 'pptp') return;
+    const c = this.ctrl.claimByPeer(host, peer, rec.pid ?? 0, tsMs(rec.ts));
+    if (!c) return;
+    if (o.ctrl) this.ctrl.release(o.ctrl);
+    this.linkCtrl(o, c, false);
   }
 
   private linkCtrl(o: Open, c: CtrlState, guessed: boolean): void {

@@ -66,43 +66,35 @@ test("pptpctrl's PPTP echo timeout ('CTRL: Session timed out') ends the call as 
 // a log that starts mid-session and a rotation gap); an hour later pptpctrl 3032 and pppd 3033 are
 // reused by a new call. The new "pppd 2.4.9 started" must open a new session (pid reuse), and the next
 // call (pptpctrl 3036 + pppd 3037, both starting in the same second) must keep its own client IP.
-test(
-  'a new "pppd started" on a pid whose call never ended opens a new session; the next call keeps its peer',
-  {
-    todo:
-      'src/logs/sessions: the new start is merged into the old mid-session session (2 sessions, not 3), and ' +
-      'the orphaned pptpctrl 3032 is then paired with pppd 3037 (peer 203.0.113.55 instead of .56)',
-  },
-  () => {
-    const log = [
-      'Nov 25 08:51:36 vpn1 pptpd[3032]: CTRL: Client 203.0.113.26 control connection started',
-      'Nov 25 08:51:36 vpn1 pptpd[3032]: CTRL: Starting call (launching pppd, opening GRE)',
-      'Nov 25 08:51:36 vpn1 pppd[3033]: Using interface ppp8',
-      'Nov 25 08:51:38 vpn1 pppd[3033]: Peer frank failed CHAP authentication',
-      'Nov 25 09:53:27 vpn1 pptpd[3032]: CTRL: Client 203.0.113.55 control connection started',
-      'Nov 25 09:53:27 vpn1 pptpd[3032]: CTRL: Starting call (launching pppd, opening GRE)',
-      'Nov 25 09:53:27 vpn1 pppd[3033]: pppd 2.4.9 started by root, uid 0',
-      'Nov 25 09:53:27 vpn1 pppd[3033]: Using interface ppp19',
-      'Nov 25 09:53:27 vpn1 pppd[3033]: Connect: ppp19 <--> /dev/pts/19',
-      'Nov 25 09:53:28 vpn1 pppd[3033]: peer from calling number 203.0.113.55 authorized',
-      'Nov 25 09:53:48 vpn1 pptpd[3036]: CTRL: Client 203.0.113.56 control connection started',
-      'Nov 25 09:53:48 vpn1 pptpd[3036]: CTRL: Starting call (launching pppd, opening GRE)',
-      'Nov 25 09:53:48 vpn1 pppd[3037]: pppd 2.4.9 started by root, uid 0',
-      'Nov 25 09:53:49 vpn1 pppd[3037]: Peer nobody46 failed CHAP authentication',
-      'Nov 25 09:53:49 vpn1 pppd[3037]: Connection terminated.',
-      'Nov 25 09:53:49 vpn1 pppd[3037]: Exit.',
-      'Nov 25 09:53:50 vpn1 pptpd[3036]: CTRL: Client 203.0.113.56 control connection finished',
-      '',
-    ].join('\n');
-    const ss = sessionsOf(log);
-    const later = ss.find((s) => s.pppdPid === 3037);
-    assert.equal(later?.ctrlPid, 3036);
-    assert.equal(later?.peer, '203.0.113.56');
-    assert.equal(later?.cause, 'auth_failed');
-    const reused = ss.filter((s) => s.pppdPid === 3033);
-    assert.equal(reused.length, 2, JSON.stringify(reused));
-    const second = reused.find((s) => s.start === '2026-11-25T09:53:27.000Z');
-    assert.equal(second?.peer, '203.0.113.55');
-    assert.equal(second?.user, undefined, 'frank failed the earlier call, not this one');
-  },
-);
+test('a new "pppd started" on a pid whose call never ended opens a new session; the next call keeps its peer', () => {
+  const log = [
+    'Nov 25 08:51:36 vpn1 pptpd[3032]: CTRL: Client 203.0.113.26 control connection started',
+    'Nov 25 08:51:36 vpn1 pptpd[3032]: CTRL: Starting call (launching pppd, opening GRE)',
+    'Nov 25 08:51:36 vpn1 pppd[3033]: Using interface ppp8',
+    'Nov 25 08:51:38 vpn1 pppd[3033]: Peer frank failed CHAP authentication',
+    'Nov 25 09:53:27 vpn1 pptpd[3032]: CTRL: Client 203.0.113.55 control connection started',
+    'Nov 25 09:53:27 vpn1 pptpd[3032]: CTRL: Starting call (launching pppd, opening GRE)',
+    'Nov 25 09:53:27 vpn1 pppd[3033]: pppd 2.4.9 started by root, uid 0',
+    'Nov 25 09:53:27 vpn1 pppd[3033]: Using interface ppp19',
+    'Nov 25 09:53:27 vpn1 pppd[3033]: Connect: ppp19 <--> /dev/pts/19',
+    'Nov 25 09:53:28 vpn1 pppd[3033]: peer from calling number 203.0.113.55 authorized',
+    'Nov 25 09:53:48 vpn1 pptpd[3036]: CTRL: Client 203.0.113.56 control connection started',
+    'Nov 25 09:53:48 vpn1 pptpd[3036]: CTRL: Starting call (launching pppd, opening GRE)',
+    'Nov 25 09:53:48 vpn1 pppd[3037]: pppd 2.4.9 started by root, uid 0',
+    'Nov 25 09:53:49 vpn1 pppd[3037]: Peer nobody46 failed CHAP authentication',
+    'Nov 25 09:53:49 vpn1 pppd[3037]: Connection terminated.',
+    'Nov 25 09:53:49 vpn1 pppd[3037]: Exit.',
+    'Nov 25 09:53:50 vpn1 pptpd[3036]: CTRL: Client 203.0.113.56 control connection finished',
+    '',
+  ].join('\n');
+  const ss = sessionsOf(log);
+  const later = ss.find((s) => s.pppdPid === 3037);
+  assert.equal(later?.ctrlPid, 3036);
+  assert.equal(later?.peer, '203.0.113.56');
+  assert.equal(later?.cause, 'auth_failed');
+  const reused = ss.filter((s) => s.pppdPid === 3033);
+  assert.equal(reused.length, 2, JSON.stringify(reused));
+  const second = reused.find((s) => s.start === '2026-11-25T09:53:27.000Z');
+  assert.equal(second?.peer, '203.0.113.55');
+  assert.equal(second?.user, undefined, 'frank failed the earlier call, not this one');
+});

@@ -22,6 +22,8 @@ export interface CtrlState {
 }
 
 const LAUNCH_WINDOW_MS = 30_000;
+/** pptpctrl "Starting call" -> pppd "started": 0-2 s in the lab captures, even under emulation. */
+const FRESH_MS = 5_000;
 const MAX_CTRL = 20_000;
 
 export class CtrlLinks {
@@ -142,13 +144,44 @@ export class CtrlLinks {
     }
     const list = this.pending.get(host);
     while (list && list.length > 0) {
-      const c = list.shift();
+      const c = list[0];
       if (!c) break;
-      if (ms !== undefined && c.launchingMs !== undefined && ms - c.launchingMs > LAUNCH_WINDOW_MS) continue;
-      c.pppdPid = pppdPid;
-      return { ctrl: c, guessed: true };
+      if (ms !== undefined && c.launchingMs !== undefined && ms - c.launchingMs > LAUNCH_WINDOW_MS) {
+        list.shift();
+        continue;
+      }
+      // The launcher execs pppd at once and pppd logs "started" right after reading its options: a
+      // pptpctrl that has waited longer than FRESH_MS while a later one started its call just now has
+      // most likely lost its pppd's start line; the later one is this pppd's.
+      const fresh =
+        ms !== undefined && c.launchingMs !== undefined && ms - c.launchingMs > FRESH_MS
+          ? list.findIndex((x) => x.launchingMs !== undefined && ms - x.launchingMs <= FRESH_MS)
+          : -1;
+      const [taken] = list.splice(fresh > 0 ? fresh : 0, 1);
+      if (list.length === 0) this.pending.delete(host);
+      if (!taken) break;
+      taken.pppdPid = pppdPid;
+      return { ctrl: taken, guessed: true };
     }
     return undefined;
+  }
+
+  /**
+   * The pptpctrl waiting for its pppd whose client is `peer`: pptpctrl.c launch_pppd() passes pppd
+   * `remotenumber <client ip>`, which pppd logs as "peer from calling number X authorized" — the same
+   * address as the pptpctrl's "Client X control connection started". Oldest first, within the window.
+   */
+  claimByPeer(host: string, peer: string, pppdPid: number, ms: number | undefined): CtrlState | undefined {
+    const list = this.pending.get(host);
+    const c = list?.find(
+      (x) =>
+        x.peer === peer &&
+        (ms === undefined || x.launchingMs === undefined || ms - x.launchingMs <= LAUNCH_WINDOW_MS),
+    );
+    if (!c) return undefined;
+    this.unpend(c);
+    c.pppdPid = pppdPid;
+    return c;
   }
 
   reaped(c: CtrlState, pppdPid: number): void {

@@ -128,3 +128,22 @@ export function newOpen(key: string, s: Session, file: string, seq: number): Ope
     eventRefs: [],
   };
 }
+
+/** Holds a line pppd only logs once its link is up (auth, IPCP, end figures). */
+export function pastAuth(o: Open): boolean {
+  const s = o.s;
+  return (
+    o.authFailed ||
+    o.authOk ||
+    s.user !== undefined ||
+    s.localIp !== undefined ||
+    s.remoteIp !== undefined ||
+    s.seconds !== undefined ||
+    s.bytesSent !== undefined
+  );
+}
+
+/** Holds a line pppd only logs after "pppd X started" (interface, link, auth, IPCP, end figures). */
+export function pastStart(o: Open): boolean {
+  return o.s.iface !== undefined || o.tty !== undefined || pastAuth(o);
+}

@@ -54,7 +54,11 @@ export function applyCtrl(t: CtrlSide, rec: LogRecord, host: string, match: Matc
     ) {
       if (stale.sessionKey !== undefined) {
         const so = t.open.get(stale.sessionKey);
-        if (so && so.ctrl === stale) so.ctrl = undefined;
+        // The old pptpctrl is gone, and its pppd with it (the pty closes under pppd): a call surely its
+        // own (launcher/reap, or pppd's calling number is its client) ends here, its end line lost.
+        if (so && so.ctrl === stale && (!so.ctrlGuessed || (so.peerFromCalling && so.s.peer === stale.peer)))
+          t.close(so, rec, events, 'unknown');
+        else if (so && so.ctrl === stale) so.ctrl = undefined;
       }
       t.ctrl.drop(stale);
     }
