@@ -26,6 +26,13 @@ export const fileCheckpointSchema = z.object({
   lastLineLen: z.number().int().min(0),
   /** sha1 of the generation's first line: names the generation in line ids (survives gzip and copy). */
   firstLineHash: z.string(),
+  /**
+   * Offset 0 only (no line read yet, so no hash names the generation): wall-clock ms taken before the
+   * then-empty file was opened. Every line of that generation, and of every newer one, was written
+   * after it, so a restart reads each rotated generation modified since then (file.ts `start`).
+   * Absent in checkpoints written before this field existed.
+   */
+  seenAt: z.number().optional(),
 });
 export type FileCheckpoint = z.infer<typeof fileCheckpointSchema>;
 

@@ -66,7 +66,15 @@ interface Position {
   lastLineHash: string;
   lastLineLen: number;
   firstLineHash: string;
+  /** See FileCheckpoint.seenAt: set while the position is at offset 0 of a generation. */
+  seenAt?: number;
 }
+
+/**
+ * File timestamps come from the kernel's coarse clock (a tick behind Date.now()), and some file systems
+ * keep whole seconds: a generation modified this close before `seenAt` is read too (a repeat at worst).
+ */
+const SEEN_AT_SLACK_MS = 2000;
 
 const NL = 0x0a;
 
@@ -134,10 +142,17 @@ function contentMatches(content: Buffer, ck: FileCheckpoint): boolean {
   return firstNl >= 0 && sha1(content.subarray(0, firstNl)) === ck.firstLineHash;
 }
 
-function statOrUndefined(name: string): { dev: number; ino: number; size: number } | undefined {
+interface FileStat {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function statOrUndefined(name: string): FileStat | undefined {
   try {
     const st = statSync(name);
-    return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size } : undefined;
+    return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
   } catch {
     return undefined;
   }
@@ -178,12 +193,15 @@ export class FileFollower {
    * An offset-0 position names no generation (no line to hash), so a restart could not tell the new
    * live file from the copy copytruncate made of it, and would skip the copy. Until a line of the new
    * generation is delivered, the checkpoint stays at the end of the previous one: a restart then finds
-   * that one by hash and reads every newer generation in full.
+   * that one by hash and reads every newer generation in full. With no previous one (the first
+   * file seen was empty) the checkpoint carries `seenAt` instead; see `start`.
    */
   checkpoint(): FileCheckpoint | undefined {
     if (this.pos && this.pos.offset > 0) this.lastGood = { ...this.pos };
-    if (this.pos && this.pos.offset === 0 && this.lastGood) return { ...this.lastGood };
-    return this.pos ? { ...this.pos } : undefined;
+    const p = this.pos && this.pos.offset === 0 && this.lastGood ? this.lastGood : this.pos;
+    if (!p) return undefined;
+    const { seenAt, ...ck } = p; // a copy; the time matters only while no line names the generation
+    return p.offset === 0 && seenAt !== undefined ? { ...ck, seenAt } : ck;
   }
 
   close(): void {
@@ -197,6 +215,22 @@ export class FileFollower {
     if (!ck) {
       if (st && (this.opts.startAtEnd ?? true)) this.openAtEnd();
       else if (st) this.openLive(0);
+      return;
+    }
+    if (ck.offset === 0 && ck.seenAt !== undefined) {
+      // No line names this generation, and its inode number alone proves nothing: once a rotated
+      // file is deleted (gzip'd) the number is free, and the copy copytruncate makes or the next live
+      // file may get it. Even the same live file may have been copytruncated, its lines now only in
+      // the copy. So read every rotated generation modified since it was seen empty, oldest first,
+      // then the live file from its start: nothing lost; an old generation touched since (a late
+      // write before the daemon's HUP, a compressor that does not keep mtime) repeats, same ids.
+      this.openLive(0);
+      const since = ck.seenAt - SEEN_AT_SLACK_MS;
+      const gens = this.snapshotRotated((g) => g.mtimeMs >= since);
+      for (let j = gens.length - 1; j >= 0; j--) {
+        this.emitRest(gens[j]!.content, freshPosition(), gens[j]!.name, out, true);
+        notes.push(`${this.path}: caught up from ${gens[j]!.name} (modified since an empty-file checkpoint)`);
+      }
       return;
     }
     if (st && st.dev === ck.dev && st.ino === ck.ino && st.size >= ck.offset) {
@@ -245,7 +279,9 @@ export class FileFollower {
    * take one generation for another and skip one. The name -> inode list is compared before and after
    * the reads; a change means a rotation ran meanwhile, so the snapshot is taken again (bounded).
    */
-  private snapshotRotated(): Array<{ name: string; dev: number; ino: number; content: Buffer }> {
+  private snapshotRotated(
+    keep: (st: FileStat) => boolean = () => true,
+  ): Array<{ name: string; dev: number; ino: number; content: Buffer }> {
     const names = this.rotated(this.path);
     const layout = (): string => names.map((n) => `${n}:${statOrUndefined(n)?.ino ?? '-'}`).join('|');
     let gens: Array<{ name: string; dev: number; ino: number; content: Buffer }> = [];
@@ -254,7 +290,7 @@ export class FileFollower {
       gens = [];
       for (const name of names) {
         const st = statOrUndefined(name);
-        const content = st ? readCandidate(name) : undefined;
+        const content = st && keep(st) ? readCandidate(name) : undefined;
         if (st && content) gens.push({ name, dev: st.dev, ino: st.ino, content });
       }
       if (layout() === before) break;
@@ -267,9 +303,11 @@ export class FileFollower {
   }
 
   private openAtEnd(): void {
+    const seenAt = Date.now(); // before the open: any line written after the fstat is newer
     const fd = openSync(this.path, 'r');
     const st = fstatSync(fd);
     const pos = freshPosition(st.dev, st.ino);
+    pos.seenAt = seenAt;
     // First line names the generation; the last complete line is where we begin.
     const head = Buffer.alloc(Math.min(st.size, 65536));
     readSync(fd, head, 0, head.length, 0);
@@ -292,6 +330,7 @@ export class FileFollower {
   }
 
   private openLive(offset: number): void {
+    const seenAt = Date.now();
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
@@ -302,6 +341,7 @@ export class FileFollower {
     this.fd = fd;
     this.pos = freshPosition(st.dev, st.ino);
     this.pos.offset = offset;
+    this.pos.seenAt = seenAt;
   }
 
   /** pread the checkpointed last line in the live file: same bytes means no truncation happened. */
