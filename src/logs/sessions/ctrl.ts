@@ -32,6 +32,12 @@ export class CtrlLinks {
   private readonly pending = new Map<string, CtrlState[]>();
   /** host|launcher pid -> its pptpctrl. */
   private readonly launchers = new Map<string, CtrlState>();
+  /**
+   * host|launcher pid of launchers that logged while no pptpctrl was waiting: pptpctrl logs `Starting
+   * call` before it forks the launcher, so that line of their pptpctrl was lost, and every pptpctrl
+   * that starts a call later is not theirs (their pppd must not take one by start order).
+   */
+  private readonly orphans = new Set<string>();
 
   touch(host: string, pid: number, ms: number | undefined): CtrlState {
     const key = `${host}|${pid}`;
@@ -78,7 +84,11 @@ export class CtrlLinks {
     if (remote === undefined || remote === '') {
       if (had) return;
       const c = this.pending.get(host)?.pop();
-      if (!c) return;
+      if (!c) {
+        if (this.orphans.size >= MAX_CTRL) this.orphans.clear();
+        this.orphans.add(key);
+        return;
+      }
       if (this.pending.get(host)?.length === 0) this.pending.delete(host);
       this.assign(key, c, launcherPid, false);
       return;
@@ -114,6 +124,7 @@ export class CtrlLinks {
   }
 
   private assign(key: string, c: CtrlState, launcherPid: number, confirmed: boolean): void {
+    this.orphans.delete(key);
     c.pppdPid = launcherPid;
     c.launcherConfirmed = confirmed;
     this.launchers.set(key, c);
@@ -142,6 +153,7 @@ export class CtrlLinks {
       if (this.states.get(`${host}|${l.pid}`) === l) return { ctrl: l, guessed: false };
       return undefined;
     }
+    if (this.orphans.delete(key)) return undefined;
     const list = this.pending.get(host);
     while (list && list.length > 0) {
       const c = list[0];
@@ -208,6 +220,7 @@ export class CtrlLinks {
     for (const c of [...this.states.values()]) if (c.host === host) this.drop(c);
     this.pending.delete(host);
     for (const k of [...this.launchers.keys()]) if (k.startsWith(`${host}|`)) this.launchers.delete(k);
+    for (const k of [...this.orphans]) if (k.startsWith(`${host}|`)) this.orphans.delete(k);
   }
 
   private unpend(c: CtrlState): void {

@@ -190,3 +190,25 @@ test('a new client on the pptpctrl pid of a call surely its own ends that call w
   const next = ss.find((s) => s.pppdPid === 3040);
   assert.deepEqual([next?.ctrlPid, next?.peer, next?.cause], [3032, '203.0.113.55', undefined]);
 });
+
+test("a launcher whose pptpctrl's lines were lost does not take the next pptpctrl's call (debug on)", () => {
+  // From test/corpus/lab/sessions30-crash.log with pptpctrl 2040's lines and launcher 2042's address
+  // lost: launcher 2042 logs while no pptpctrl is waiting, so its pppd cannot be 2041's.
+  const ss = run([
+    ['23:18:12', 'pptpd', 2042, 'CTRL (PPPD Launcher): program binary = /usr/sbin/pppd'],
+    ['23:18:13', 'pptpd', 2041, 'CTRL: remote address = 10.78.0.107'],
+    ['23:18:13', 'pptpd', 2041, 'CTRL: Client 10.77.2.108 control connection started'],
+    ['23:18:13', 'pptpd', 2041, 'CTRL: Starting call (launching pppd, opening GRE)'],
+    ['23:18:13', 'pppd', 2042, 'Plugin /usr/lib/pptpd/pptpd-logwtmp.so loaded.'],
+    ['23:18:13', 'pptpd', 2043, 'CTRL (PPPD Launcher): program binary = /usr/sbin/pppd'],
+    ['23:18:13', 'pptpd', 2043, 'CTRL (PPPD Launcher): remote address = 10.78.0.107'],
+    ['23:18:13', 'pppd', 2042, 'pppd 2.4.9 started by root, uid 0'],
+    ['23:18:14', 'pppd', 2043, 'pppd 2.4.9 started by root, uid 0'],
+    ['23:18:15', 'pppd', 2043, 'Peer ann failed CHAP authentication'],
+    ['23:18:15', 'pppd', 2042, 'Peer ben failed CHAP authentication'],
+  ]);
+  const a = ss.find((s) => s.pppdPid === 2043);
+  const b = ss.find((s) => s.pppdPid === 2042);
+  assert.deepEqual([a?.ctrlPid, a?.peer], [2041, '10.77.2.108']);
+  assert.deepEqual([b?.ctrlPid, b?.peer], [undefined, undefined]);
+});
