@@ -143,7 +143,9 @@ async function agentFigures(): Promise<void> {
   // `ip netns exec` forks node: find the agent's own pid.
   const agentPid = Number(execFileSync('pgrep', ['-n', '-f', `${entry} agent`], { encoding: 'utf8' }).trim());
 
-  const lines = readFileSync('/work/shared/design/lab-captures/syslog', 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(new URL('../../samples/syslog', import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const settleCpu = await cpuOver(agentPid, 10); // includes a 10,000-interface sessions pass
   const writer = (async () => {
     const t0 = Date.now();
@@ -221,7 +223,9 @@ async function crashLatency(): Promise<void> {
 
 async function followerThroughput(): Promise<void> {
   const N = 300_000;
-  const src = readFileSync('/work/shared/design/lab-captures/syslog', 'utf8').split('\n').filter(Boolean);
+  const src = readFileSync(new URL('../../samples/syslog', import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const file = join(dir, 'big.log');
   let text = '';
   for (let i = 0; i < N; i++) text += `${src[i % src.length]}\n`;

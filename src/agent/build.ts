@@ -25,6 +25,26 @@ export interface BuiltAgent {
   host: string;
   sessions?: SessionsCollector;
   followedPaths: string[];
+  /** Whether journald is followed (logs.journald, "auto" decided by journaldWanted). */
+  journald: boolean;
+}
+
+/** Where journald keeps its sockets: present only while it runs. */
+const JOURNALD_SOCKET_DIR = '/run/systemd/journal';
+/** The files rsyslog/syslog-ng write pppd/pptpd's daemon-facility lines to (Debian, RHEL). */
+const SYSLOG_FILES = ['/var/log/syslog', '/var/log/messages'];
+
+/**
+ * Whether to follow journald. true/false: as configured. "auto": only when journald runs and none of
+ * the syslog files that would carry the same lines is followed (a journald-only host); where rsyslog
+ * forwards the journal into /var/log/syslog, following both would ingest every line twice.
+ */
+export function journaldWanted(
+  setting: boolean | 'auto',
+  host: { journaldRuns: boolean; syslogFiles: readonly string[] },
+): boolean {
+  if (setting !== 'auto') return setting;
+  return host.journaldRuns && host.syslogFiles.length === 0;
 }
 
 export function buildAgent(
@@ -40,20 +60,21 @@ export function buildAgent(
     checkpointPath: join(a.stateDir, 'checkpoints.json'),
     startAtEnd: a.startAtEnd,
   });
-  // journald only where it runs (its socket dir exists) or when asked for explicitly.
-  const journal =
-    cfg.logs.journald || existsSync('/run/systemd/journal')
-      ? new JournalFollower({
-          cursor: followers.journalCursor,
-          startAtEnd: a.startAtEnd,
-          matches: [
-            'SYSLOG_IDENTIFIER=pppd',
-            'SYSLOG_IDENTIFIER=pptpd',
-            'SYSLOG_IDENTIFIER=pptp',
-            'SYSLOG_IDENTIFIER=radiusd',
-          ],
-        })
-      : undefined;
+  const journal = journaldWanted(cfg.logs.journald, {
+    journaldRuns: existsSync(JOURNALD_SOCKET_DIR),
+    syslogFiles: paths.filter((p) => SYSLOG_FILES.includes(p) && existsSync(p)),
+  })
+    ? new JournalFollower({
+        cursor: followers.journalCursor,
+        startAtEnd: a.startAtEnd,
+        matches: [
+          'SYSLOG_IDENTIFIER=pppd',
+          'SYSLOG_IDENTIFIER=pptpd',
+          'SYSLOG_IDENTIFIER=pptp',
+          'SYSLOG_IDENTIFIER=radiusd',
+        ],
+      })
+    : undefined;
   const intake = new LineIntake({ host, timezone: cfg.logs.timezone });
   const ctx = defaultContext({
     host,
@@ -86,5 +107,5 @@ export function buildAgent(
     onEvents: hooks.onEvents,
     onNote: hooks.onNote,
   });
-  return { agent, host, sessions, followedPaths: paths };
+  return { agent, host, sessions, followedPaths: paths, journald: journal !== undefined };
 }

@@ -55,7 +55,9 @@ export const agentCommand: CliCommand = {
           built.agent.start();
           probes?.start();
           const shipping = shipper.run();
-          note(`following ${built.followedPaths.length} log paths, shipping to ${a.serverUrl}`);
+          note(
+            `following ${built.followedPaths.length} log paths${built.journald ? ' and journald' : ''}, shipping to ${a.serverUrl}`,
+          );
           await new Promise<void>((resolve) => {
             const stop = (): void => {
               shipper.stop();

@@ -59,7 +59,7 @@ export const runCommand: CliCommand = {
           built.agent.start();
           probes?.start();
           process.stdout.write(
-            `pptpmon run: following ${built.followedPaths.join(', ')}; serving ${cfg.server.listen}\n`,
+            `pptpmon run: following ${built.followedPaths.join(', ')}${built.journald ? ' and journald' : ''}; serving ${cfg.server.listen}\n`,
           );
           await untilStopped(() =>
             (probes?.stop() ?? Promise.resolve())

@@ -24,7 +24,13 @@ export const logsSection = z
   .object({
     /** Files to follow; empty means the default Debian/RHEL/OpenWrt locations. */
     files: z.array(z.string()).default([]),
-    journald: z.boolean().default(false),
+    /**
+     * Follow journald (`journalctl -f -o json`). "auto": only where journald runs and no syslog file
+     * (/var/log/syslog, /var/log/messages) is followed, i.e. a journald-only host (Debian 12 without
+     * rsyslog). With rsyslog beside journald both carry every pppd/pptpd line: following both would
+     * count each line twice under different ids.
+     */
+    journald: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     /** IANA zone for syslog lines that carry none; default: the host's. */
     timezone: z.string().optional(),
   })

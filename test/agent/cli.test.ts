@@ -15,14 +15,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/index.js';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-const CAPTURE = new URL('../../../shared/design/lab-captures/syslog', import.meta.url).pathname;
-const captureText = (): string => {
-  try {
-    return readFileSync(CAPTURE, 'utf8');
-  } catch {
-    return readFileSync('/work/shared/design/lab-captures/syslog', 'utf8');
-  }
-};
+// samples/syslog is the lab capture (shared/design/lab-captures/syslog), kept in the repository.
+const CAPTURE = new URL('../../samples/syslog', import.meta.url).pathname;
+const captureText = (): string => readFileSync(CAPTURE, 'utf8');
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -16,7 +16,7 @@ test('agent path: closed sessions list the follower line ids their shipped event
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-intake-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'syslog');
-  copyFileSync('/work/shared/design/lab-captures/syslog', log);
+  copyFileSync(new URL('../../samples/syslog', import.meta.url), log);
   const f = new FileFollower({ path: log, startAtEnd: false });
   const intake = new LineIntake({ host: 'vpn1', timezone: 'UTC' });
   const shipped = new Set<string>();
