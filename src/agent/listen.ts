@@ -6,23 +6,14 @@
  * alerts API cost ~7 MB of it for three read-only routes; the server keeps fastify.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { tokenMatches } from '../server/token.js';
+import { sessionsPerUser } from '../collectors/per-user.js';
 
 export interface AgentListenerOptions {
   token: string;
   metrics?: { contentType: string; text(): Promise<string> };
-  liveSessions?: () => unknown[];
-}
-
-/** Same check as the server's tokenMatches (src/server/app.ts), not imported from there: that module loads fastify. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m?.[1]) return false;
-  const a = Buffer.from(m[1]);
-  const b = Buffer.from(token);
-  // timingSafeEqual needs equal lengths; comparing lengths first leaks only the length.
-  return a.length === b.length && timingSafeEqual(a, b);
+  liveSessions?: () => readonly { user?: string }[];
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -47,7 +38,7 @@ async function handle(opts: AgentListenerOptions, req: IncomingMessage, res: Ser
     return error(res, 405, 'Method Not Allowed', `${req.method ?? ''} not allowed on ${path}`);
   if (path === '/healthz') return json(res, 200, { ok: true });
   // The token guards /metrics too: its labels name hosts and rules.
-  if (!bearerMatches(req.headers.authorization, opts.token))
+  if (!tokenMatches(req.headers.authorization, opts.token))
     return error(res, 401, 'Unauthorized', 'missing or wrong bearer token');
   if (path === '/metrics') {
     if (!opts.metrics) return error(res, 404, 'Not Found', 'no metrics');
@@ -56,7 +47,8 @@ async function handle(opts: AgentListenerOptions, req: IncomingMessage, res: Ser
     res.end(text);
     return;
   }
-  json(res, 200, { sessions: opts.liveSessions?.() ?? [] });
+  const sessions = opts.liveSessions?.() ?? [];
+  json(res, 200, { sessions, perUser: sessionsPerUser(sessions) });
 }
 
 export interface AgentListener {

@@ -13,6 +13,7 @@ import type { InsertReport } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 import { registerAlertRoutes, type AlertsApiOptions } from './alerts-api.js';
 import { tokenMatches } from './token.js';
+import { sessionsPerUser } from '../collectors/per-user.js';
 
 export { tokenMatches } from './token.js';
 
@@ -70,7 +71,7 @@ export interface ServerOptions {
   target?: IngestTarget;
   metrics?: Metrics;
   /** Live sessions for the API (the local sessions collector in `run` and `agent`). */
-  liveSessions?: () => unknown[];
+  liveSessions?: () => readonly { user?: string }[];
   bodyLimitBytes?: number;
   https?: { key: Buffer; cert: Buffer };
   /**
@@ -106,9 +107,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return reply.type(opts.metrics.contentType).send(await opts.metrics.text());
   });
 
-  app.get('/api/v1/sessions', { preHandler: requireToken }, async () => ({
-    sessions: opts.liveSessions?.() ?? [],
-  }));
+  app.get('/api/v1/sessions', { preHandler: requireToken }, async () => {
+    const sessions = opts.liveSessions?.() ?? [];
+    return { sessions, perUser: sessionsPerUser(sessions) };
+  });
 
   if (opts.alerts) registerAlertRoutes(app, opts.alerts, requireToken);
 

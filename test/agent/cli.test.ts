@@ -84,7 +84,8 @@ test('pptpmon run: log lines become stored events, /metrics and the token-protec
     return /pptpmon_events_total\{kind="ppp.end"\} [1-9]/.test(m) ? m : undefined;
   }, 15_000);
   assert.ok(metrics, 'ppp.end from the capture counted on /metrics');
-  assert.match(metrics, /pptpmon_process_up|pptpmon_sessions_started_total/);
+  // A sample line with a value, not the # HELP line prom-client always prints.
+  assert.match(metrics, /^pptpmon_sessions_started_total [1-9]/m, 'sessions from the capture counted');
   assert.doesNotMatch(metrics, /alice|10\.213\./, 'no user names or IPs in labels');
   const denied = await fetch(`http://127.0.0.1:${port}/api/v1/sessions`);
   assert.equal(denied.status, 401);
@@ -92,6 +93,8 @@ test('pptpmon run: log lines become stored events, /metrics and the token-protec
     headers: { authorization: `Bearer ${token}` },
   });
   assert.equal(api.status, 200);
+  // No ppp links on this host: no live sessions, and the per-user count says so.
+  assert.deepEqual((await api.json()) as unknown, { sessions: [], perUser: { users: {}, unknown: 0 } });
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const store = new SqliteStore({ path: join(dir, 'pptpmon.db') });
@@ -177,7 +180,9 @@ test('pptpmon agent -> pptpmon server: events arrive with the token; a wrong tok
   );
   const as = await fetch(`http://127.0.0.1:${mport}/api/v1/sessions?x=1`, { headers: auth });
   assert.equal(as.status, 200);
-  assert.ok(Array.isArray(((await as.json()) as { sessions: unknown }).sessions));
+  const asBody = (await as.json()) as { sessions: unknown; perUser: unknown };
+  assert.ok(Array.isArray(asBody.sessions));
+  assert.deepEqual(asBody.perUser, { users: {}, unknown: 0 });
   assert.equal((await fetch(`http://127.0.0.1:${mport}/api/v1/ingest`, { headers: auth })).status, 404);
   const wrong = await fetch(`http://127.0.0.1:${port}/api/v1/ingest`, {
     method: 'POST',
