@@ -72,6 +72,9 @@ export function buildAgent(
           'SYSLOG_IDENTIFIER=pptpd',
           'SYSLOG_IDENTIFIER=pptp',
           'SYSLOG_IDENTIFIER=radiusd',
+          // Debian's freeradius.service logs under the process name; accel-ppp's PPTP module as accel-pppd.
+          'SYSLOG_IDENTIFIER=freeradius',
+          'SYSLOG_IDENTIFIER=accel-pppd',
         ],
       })
     : undefined;
