@@ -247,8 +247,16 @@ export class FileFollower {
     // during the catch-up cannot make it vanish unseen), then find ours among the rotated names.
     this.openLive(0);
     if (this.catchUp(ck, out, notes, 'after rotation while stopped')) return;
+    // Ours was rotated out of existence (deleted by retention) while we were stopped: its unread
+    // rest is gone, but every generation still here is newer than it (logrotate deletes the oldest
+    // first), so read them all, oldest first, before the live file — reading only the live file
+    // would lose those too.
+    const gens = this.snapshotRotated();
+    for (let j = gens.length - 1; j >= 0; j--)
+      this.emitRest(gens[j]!.content, freshPosition(), gens[j]!.name, out, true);
     notes.push(
-      `${this.path}: checkpointed file (inode ${ck.ino}, offset ${ck.offset}) not found among rotated files; reading from the start`,
+      `${this.path}: checkpointed file (inode ${ck.ino}, offset ${ck.offset}) not found among rotated files ` +
+        `(deleted by rotation while stopped: its unread lines are lost); read ${gens.length} newer rotated file(s) and the live file from the start`,
     );
   }
 
