@@ -8,11 +8,20 @@
  * the first occurrence and the repeated one extends the window (maintenance is not cut short).
  * The duration is real elapsed time.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 // The leaf module, not rules/index.js: config/schema -> alerts/policy -> here must not pull in the rule engine.
 import { ZoneOffsets } from '../rules/zone.js';
 
 const MINUTE_MS = 60_000;
+
+// cron-parser (with luxon) is loaded on first use, not at import: config/schema imports this module,
+// so every `pptpmon agent` paid ~9 MB of RSS for it though only maintenance windows use it (the agent
+// is held to 80 MB, issue 5). It is CommonJS, so a synchronous require serves the sync parse below.
+const requireCjs = createRequire(import.meta.url);
+type CronParser = (typeof import('cron-parser'))['CronExpressionParser'];
+let cronParser: CronParser | undefined;
+const parser = (): CronParser =>
+  (cronParser ??= (requireCjs('cron-parser') as typeof import('cron-parser')).CronExpressionParser);
 /** Offsets are looked up per quarter hour: every zone's transitions fall on quarter hours. */
 
 interface CronFields {
@@ -41,7 +50,7 @@ function parseCron(expr: string): CronFields {
       `cron ${JSON.stringify(expr)}: expected 5 fields (minute hour day-of-month month day-of-week)`,
     );
   }
-  const f = CronExpressionParser.parse(expr).fields;
+  const f = parser().parse(expr).fields;
   const dow = numbers(f.dayOfWeek.values, 'day-of-week', expr);
   if (dow.has(7)) dow.add(0);
   return {
