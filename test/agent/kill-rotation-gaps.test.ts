@@ -16,25 +16,12 @@
  * reported the lines between the follower's offset and the truncation as missing.
  */
 import { test } from 'node:test';
+import { RotatingLog } from '../helpers/logrotate.js';
 import assert from 'node:assert/strict';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { spawnCli, type CliProcess } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
@@ -75,45 +62,16 @@ function line(seq: number, stamp: string): string {
   }
 }
 
-/** Writer with logrotate semantics: rename (create) or copytruncate; .2 is gzip'd like delaycompress. */
-class Writer {
+/** Numbered lines at the pace the test asks for, into a log with logrotate semantics. */
+class Writer extends RotatingLog {
   seq = 0;
-  private fd: number;
-  constructor(private readonly path: string) {
-    this.fd = openSync(path, 'a');
-  }
   write(n: number): void {
     const d = new Date();
     const mon = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
     const stamp = `${mon} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`;
     let s = '';
     for (let i = 0; i < n; i++) s += line(this.seq++, stamp);
-    if (s) writeSync(this.fd, s);
-  }
-  private shift(): void {
-    const p = this.path;
-    if (existsSync(`${p}.5.gz`)) unlinkSync(`${p}.5.gz`);
-    for (let i = 4; i >= 2; i--)
-      if (existsSync(`${p}.${i}.gz`)) renameSync(`${p}.${i}.gz`, `${p}.${i + 1}.gz`);
-    if (existsSync(`${p}.1`)) {
-      writeFileSync(`${p}.2.gz.tmp`, gzipSync(readFileSync(`${p}.1`)));
-      renameSync(`${p}.2.gz.tmp`, `${p}.2.gz`);
-      unlinkSync(`${p}.1`);
-    }
-  }
-  rotateRename(): void {
-    this.shift();
-    renameSync(this.path, `${this.path}.1`);
-    closeSync(this.fd);
-    this.fd = openSync(this.path, 'a');
-  }
-  rotateCopyTruncate(): void {
-    this.shift();
-    copyFileSync(this.path, `${this.path}.1`);
-    ftruncateSync(this.fd, 0);
-  }
-  close(): void {
-    closeSync(this.fd);
+    this.append(s);
   }
 }
 

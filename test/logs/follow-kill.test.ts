@@ -5,27 +5,13 @@
  * id every line must be there exactly once, with the right text, in order.
  */
 import { test } from 'node:test';
+import { RotatingLog } from '../helpers/logrotate.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gzipSync } from 'node:zlib';
 
 const CHILD = new URL('../agent/follow-child.ts', import.meta.url).pathname;
 const LINES_PER_SECOND = 10_000;
@@ -43,44 +29,14 @@ function startChild(log: string, ck: string, out: string): ChildProcess {
   return c;
 }
 
-/** Writer with logrotate semantics: rename (create) or copytruncate; .2 is gzip'd like delaycompress. */
-class Writer {
+/** Numbered lines at the pace the test asks for, into a log with logrotate semantics. */
+class Writer extends RotatingLog {
   seq = 0;
-  private fd: number;
-  constructor(private readonly path: string) {
-    this.fd = openSync(path, 'a');
-  }
   write(n: number): void {
     let s = '';
     for (let i = 0; i < n; i++)
       s += `Nov 24 22:00:00 vpn pppd[${1000 + (this.seq % 50)}]: seq=${this.seq++} ${'x'.repeat(this.seq % 40)}\n`;
-    writeSync(this.fd, s);
-  }
-  private shift(): void {
-    const p = this.path;
-    if (existsSync(`${p}.5.gz`)) unlinkSync(`${p}.5.gz`);
-    for (let i = 4; i >= 2; i--)
-      if (existsSync(`${p}.${i}.gz`)) renameSync(`${p}.${i}.gz`, `${p}.${i + 1}.gz`);
-    if (existsSync(`${p}.1`)) {
-      // gzip to a temp name then rename, so a reader never sees a half-written .gz
-      writeFileSync(`${p}.2.gz.tmp`, gzipSync(readFileSync(`${p}.1`)));
-      renameSync(`${p}.2.gz.tmp`, `${p}.2.gz`);
-      unlinkSync(`${p}.1`);
-    }
-  }
-  rotateRename(): void {
-    this.shift();
-    renameSync(this.path, `${this.path}.1`);
-    closeSync(this.fd);
-    this.fd = openSync(this.path, 'a');
-  }
-  rotateCopyTruncate(): void {
-    this.shift();
-    copyFileSync(this.path, `${this.path}.1`);
-    ftruncateSync(this.fd, 0);
-  }
-  close(): void {
-    closeSync(this.fd);
+    this.append(s);
   }
 }
 
