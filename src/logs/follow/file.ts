@@ -246,12 +246,12 @@ export class FileFollower {
     // The checkpointed generation is no longer at `path`: open the live file first (so a rotation
     // during the catch-up cannot make it vanish unseen), then find ours among the rotated names.
     this.openLive(0);
-    if (this.catchUp(ck, out, notes, 'after rotation while stopped')) return;
+    const gens = this.snapshotRotated();
+    if (this.catchUp(ck, out, notes, 'after rotation while stopped', gens)) return;
     // Ours was rotated out of existence (deleted by retention) while we were stopped: its unread
     // rest is gone, but every generation still here is newer than it (logrotate deletes the oldest
     // first), so read them all, oldest first, before the live file — reading only the live file
     // would lose those too.
-    const gens = this.snapshotRotated();
     for (let j = gens.length - 1; j >= 0; j--)
       this.emitRest(gens[j]!.content, freshPosition(), gens[j]!.name, out, true);
     notes.push(
@@ -266,8 +266,13 @@ export class FileFollower {
    * its unread rest, then every newer rotated generation in full, oldest first. A generation that is
    * both emitted here and read live (renamed in between) repeats with the same ids: dedup, not loss.
    */
-  private catchUp(ck: Position | FileCheckpoint, out: FollowedLine[], notes: string[], why: string): boolean {
-    const gens = this.snapshotRotated();
+  private catchUp(
+    ck: Position | FileCheckpoint,
+    out: FollowedLine[],
+    notes: string[],
+    why: string,
+    gens = this.snapshotRotated(),
+  ): boolean {
     for (let i = 0; i < gens.length; i++) {
       const g = gens[i]!;
       const byInode = !g.name.endsWith('.gz') && g.dev === ck.dev && g.ino === ck.ino && ck.offset === 0;
