@@ -112,7 +112,7 @@ async function agentFigures(): Promise<void> {
     join(dir, 'agent.yaml'),
     JSON.stringify({
       host: 'bench',
-      logs: { files: [log] },
+      logs: { defaults: false, files: [log] },
       agent: {
         serverUrl: 'http://127.0.0.1:19723',
         tokenFile: join(dir, 'token'),

@@ -1,6 +1,6 @@
 /**
- * Builds the agent's parts from the configuration: followers (default log paths when none are
- * configured), journald, collectors from the registry, the line intake. Shared by `pptpmon agent`
+ * Builds the agent's parts from the configuration: followers (the default log paths plus the
+ * configured ones), journald, collectors from the registry, the line intake. Shared by `pptpmon agent`
  * (spool + shipper) and `pptpmon run` (straight into the store), which differ only in the sink.
  */
 import { hostname } from 'node:os';
@@ -47,6 +47,11 @@ export function journaldWanted(
   return host.journaldRuns && host.syslogFiles.length === 0;
 }
 
+/** The default locations (unless `logs.defaults: false`) plus `logs.files`, each once, in that order. */
+export function followedPaths(logs: Pick<Config['logs'], 'files' | 'defaults'>): string[] {
+  return [...new Set([...(logs.defaults ? DEFAULT_LOG_PATHS : []), ...logs.files])];
+}
+
 export function buildAgent(
   cfg: Config,
   sink: AgentSink,
@@ -54,7 +59,7 @@ export function buildAgent(
 ): BuiltAgent {
   const host = cfg.host ?? hostname();
   const a = cfg.agent;
-  const paths = cfg.logs.files.length > 0 ? cfg.logs.files : DEFAULT_LOG_PATHS;
+  const paths = followedPaths(cfg.logs);
   const followers = new FollowerSet({
     paths,
     checkpointPath: join(a.stateDir, 'checkpoints.json'),

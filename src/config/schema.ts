@@ -22,8 +22,15 @@ export const duration = z.string().transform((s, ctx) => {
 
 export const logsSection = z
   .object({
-    /** Files to follow; empty means the default Debian/RHEL/OpenWrt locations. */
-    files: z.array(z.string()).default([]),
+    /** Files to follow in addition to the default locations (absolute paths). */
+    files: z
+      .array(z.string().refine((p) => p.startsWith('/'), 'expected an absolute path'))
+      .default([]),
+    /**
+     * Also follow the default pppd/pptpd/auth/RADIUS locations of Debian, RHEL and OpenWrt
+     * (src/logs/follow/set.ts DEFAULT_LOG_PATHS). false: only `files` (and journald/logread).
+     */
+    defaults: z.boolean().default(true),
     /**
      * Follow journald (`journalctl -f -o json`). "auto": only where journald runs and no syslog file
      * (/var/log/syslog, /var/log/messages) is followed, i.e. a journald-only host (Debian 12 without
@@ -34,7 +41,17 @@ export const logsSection = z
     /** IANA zone for syslog lines that carry none; default: the host's. */
     timezone: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((l, ctx) => {
+    // Without this the agent would start, follow nothing, and report a healthy empty host.
+    if (!l.defaults && l.files.length === 0 && l.journald === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults'],
+        message: 'false with no logs.files and logs.journald false: no log would be followed',
+      });
+    }
+  });
 
 export const serverSection = z
   .object({

@@ -57,7 +57,7 @@ test('pptpmon run: log lines become stored events, /metrics and the token-protec
     join(dir, 'pptpmon.yaml'),
     yaml({
       host: 'vpn-test',
-      logs: { files: [log] },
+      logs: { defaults: false, files: [log] },
       server: { listen: `127.0.0.1:${port}` },
       store: { path: join(dir, 'pptpmon.db') },
       agent: { stateDir: join(dir, 'state'), collectors: { 'config-drift': { enabled: false } } },
@@ -127,7 +127,7 @@ test('pptpmon agent -> pptpmon server: events arrive with the token; a wrong tok
     join(dir, 'agent.yaml'),
     yaml({
       host: 'vpn-agent',
-      logs: { files: [log] },
+      logs: { defaults: false, files: [log] },
       agent: {
         serverUrl: `http://127.0.0.1:${port}`,
         tokenFile: join(dir, 'token'),

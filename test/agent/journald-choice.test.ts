@@ -36,7 +36,7 @@ test('buildAgent obeys logs.journald (false never follows journald, true always 
   const sink: AgentSink = { write: async () => {} };
   for (const journald of [false, true] as const) {
     const cfg = parseConfig({
-      logs: { files: [log], journald },
+      logs: { defaults: false, files: [log], journald },
       agent: { stateDir: join(dir, `s-${journald}`) },
     });
     const built = buildAgent(cfg, sink);

@@ -142,7 +142,7 @@ test('kill -9 of pptpmon run during rename and copytruncate rotation at 10k line
     join(dir, 'pptpmon.yaml'),
     JSON.stringify({
       host: 'vpn-kill',
-      logs: { files: [log], timezone: 'UTC' },
+      logs: { defaults: false, files: [log], timezone: 'UTC' },
       server: { listen: `127.0.0.1:${port}`, tokenFile: join(dir, 'token') },
       store: { path: db },
       // Rules off: 150k auth failures would only make alerts; the store path is what is measured.

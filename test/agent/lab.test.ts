@@ -67,7 +67,7 @@ test(
         host: 'lab-vm',
         // syslog carries pppd's pid on every line (the sure join to /var/run/pppN.pid); the lab's pid-less
         // pppd logfile is shared by all calls, so it is left out here.
-        logs: { files: ['/var/log/syslog'] },
+        logs: { defaults: false, files: ['/var/log/syslog'] },
         agent: {
           serverUrl: `http://${lab.net.hostVethIp}:${port}`,
           tokenFile: `${guestDir}/token`,

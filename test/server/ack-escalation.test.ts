@@ -51,7 +51,7 @@ test('pptpmon run: an ack through the API stops escalation of that alert; an una
     join(dir, 'pptpmon.yaml'),
     JSON.stringify({
       host: 'vpn-esc',
-      logs: { files: [join(dir, 'syslog')] },
+      logs: { defaults: false, files: [join(dir, 'syslog')] },
       server: { listen: `127.0.0.1:${port}`, tokenFile: join(dir, 'token') },
       store: { path: join(dir, 'pptpmon.db') },
       alerts: {

@@ -156,7 +156,7 @@ test('pptpmon run /metrics: every EVENTS.md metric has a sample, and the values 
     join(dir, 'pptpmon.yaml'),
     JSON.stringify({
       host: 'vpn-metrics',
-      logs: { files: [log], timezone: 'UTC' },
+      logs: { defaults: false, files: [log], timezone: 'UTC' },
       server: { listen: `127.0.0.1:${port}`, tokenFile: join(dir, 'token') },
       store: { path: join(dir, 'pptpmon.db') },
       alerts: { groupWait: '1s' },

@@ -116,7 +116,7 @@ test('pptpmon run: pptpd crash -> stored alert.firing, alerts/ack/silences API, 
     join(dir, 'pptpmon.yaml'),
     JSON.stringify({
       host: 'vpn-test',
-      logs: { files: [log], timezone: 'UTC' },
+      logs: { defaults: false, files: [log], timezone: 'UTC' },
       server: { listen: `127.0.0.1:${port}`, tokenFile: join(dir, 'token') },
       store: { path: db, retentionDays: 1, retention: { every: '1s' } },
       alerts: { groupWait: '1s' },

@@ -25,7 +25,7 @@ function config(dir: string, port: number, probePort: number, checks = ['tcp']):
     file,
     JSON.stringify({
       host: 'vpn-probed',
-      logs: { files: [join(dir, 'syslog')] },
+      logs: { defaults: false, files: [join(dir, 'syslog')] },
       server: { listen: `127.0.0.1:${port}`, tokenFile: join(dir, 'token') },
       store: { path: join(dir, 'pptpmon.db') },
       alerts: { groupWait: '1s' },

@@ -54,7 +54,7 @@ test('pptpmon run on a real journald: SIGKILL and restart (journald restarted me
     JSON.stringify({
       host: HOST,
       // No file in the namespace's fresh /var/log: the journal is the only source.
-      logs: { files: [join(dir, 'no-such.log')], journald: true },
+      logs: { defaults: false, files: [join(dir, 'no-such.log')], journald: true },
       server: { listen: `127.0.0.1:${port}` },
       store: { path: db },
       agent: {
