@@ -23,9 +23,7 @@ export const duration = z.string().transform((s, ctx) => {
 export const logsSection = z
   .object({
     /** Files to follow in addition to the default locations (absolute paths). */
-    files: z
-      .array(z.string().refine((p) => p.startsWith('/'), 'expected an absolute path'))
-      .default([]),
+    files: z.array(z.string().refine((p) => p.startsWith('/'), 'expected an absolute path')).default([]),
     /**
      * Also follow the default pppd/pptpd/auth/RADIUS locations of Debian, RHEL and OpenWrt
      * (src/logs/follow/set.ts DEFAULT_LOG_PATHS). false: only `files` (and journald/logread).
@@ -38,17 +36,28 @@ export const logsSection = z
      * count each line twice under different ids.
      */
     journald: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /**
+     * Follow OpenWrt's logd ring buffer (`logread -f`). "auto": where `logreadPath` exists and no file
+     * logd also writes is followed (/var/log/messages, /var/log/syslog, or the `option log_file` of
+     * /etc/config/system): that file carries the same lines.
+     */
+    logread: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    logreadPath: z
+      .string()
+      .refine((p) => p.startsWith('/'), 'expected an absolute path')
+      .default('/sbin/logread'),
     /** IANA zone for syslog lines that carry none; default: the host's. */
     timezone: z.string().optional(),
   })
   .strict()
   .superRefine((l, ctx) => {
     // Without this the agent would start, follow nothing, and report a healthy empty host.
-    if (!l.defaults && l.files.length === 0 && l.journald === false) {
+    if (!l.defaults && l.files.length === 0 && l.journald === false && l.logread === false) {
       ctx.addIssue({
         code: 'custom',
         path: ['defaults'],
-        message: 'false with no logs.files and logs.journald false: no log would be followed',
+        message:
+          'false with no logs.files, logs.journald false and logs.logread false: no log would be followed',
       });
     }
   });

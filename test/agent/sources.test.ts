@@ -26,10 +26,13 @@ test('configured files add to the default paths; defaults: false leaves only the
 
 test('config: logs.defaults and logs.files are validated with the setting named', () => {
   assert.throws(() => parseConfigText('logs:\n  defaults: "no"\n'), /logs\.defaults: /);
-  assert.throws(() => parseConfigText('logs:\n  files: [ppp.log]\n'), /logs\.files\[0\]: expected an absolute path/);
   assert.throws(
-    () => parseConfigText('logs:\n  defaults: false\n  journald: false\n'),
-    /logs\.defaults: false with no logs\.files and logs\.journald false: no log would be followed/,
+    () => parseConfigText('logs:\n  files: [ppp.log]\n'),
+    /logs\.files\[0\]: expected an absolute path/,
+  );
+  assert.throws(
+    () => parseConfigText('logs:\n  defaults: false\n  journald: false\n  logread: false\n'),
+    /logs\.defaults: false with no logs\.files, logs\.journald false and logs\.logread false: no log would be followed/,
   );
   // journald alone is a valid choice on a journald-only host.
   assert.equal(parseConfigText('logs:\n  defaults: false\n  journald: true\n').logs.defaults, false);

@@ -1,10 +1,24 @@
 /**
- * Several followed files plus their shared checkpoint file. The agent loop polls, stores the lines
- * durably, then commits: the checkpoint moves only after the lines are safe (at-least-once), and the
- * line ids make repeats detectable (dedup at the receiver).
+ * Several followed files, plus journald and OpenWrt's logread when wanted, and their shared state. The
+ * agent loop polls, stores the lines durably, then commits: the checkpoints move only after the lines
+ * are safe (at-least-once), and the line ids make repeats detectable (dedup at the receiver).
+ *
+ * pppd's own logfile and a syslog-style source carry the same pppd messages; CopyDedup (dedup.ts)
+ * keeps the syslog copy. The bare lines it holds are saved with the checkpoints (state.ts).
  */
+import { statSync } from 'node:fs';
 import { FileFollower, type FollowedLine } from './file.js';
-import { loadCheckpoints, saveCheckpoints, type Checkpoints } from './checkpoint.js';
+import { emptyCheckpoints, loadCheckpoints, saveCheckpoints, type Checkpoints } from './checkpoint.js';
+import { JournalFollower, type JournalFollowerOptions } from './journal.js';
+import { LogreadFollower, type LogreadFollowerOptions, type LogreadState } from './logread.js';
+import { CopyDedup, type CopyDedupOptions } from './dedup.js';
+import {
+  followStatePath,
+  loadFollowState,
+  removeFollowState,
+  sameCheckpoints,
+  saveFollowState,
+} from './state.js';
 
 /** Where Debian, RHEL and OpenWrt put pppd/pptpd/auth/RADIUS lines (OpenWrt logd also writes /var/log/messages). */
 export const DEFAULT_LOG_PATHS = [
@@ -23,6 +37,12 @@ export interface FollowerSetOptions {
   checkpointPath?: string;
   startAtEnd?: boolean;
   maxReadBytes?: number;
+  /** Also follow journald (`journalctl -f`); its cursor is kept with the checkpoints. */
+  journal?: Omit<JournalFollowerOptions, 'cursor' | 'startAtEnd'>;
+  /** Also follow OpenWrt's ring buffer (`logread -f`); its position is kept in the follow state. */
+  logread?: Omit<LogreadFollowerOptions, 'state' | 'startAtEnd'>;
+  /** pppd logfile vs syslog copies (dedup.ts); false: deliver both. */
+  dedup?: CopyDedupOptions | false;
 }
 
 export interface FollowerPoll {
@@ -30,13 +50,42 @@ export interface FollowerPoll {
   notes: string[];
 }
 
+interface Stream {
+  name: 'journal' | 'logread';
+  start(): void;
+  stop(): void;
+}
+
 export class FollowerSet {
   private readonly followers: FileFollower[];
   private readonly cps: Checkpoints;
+  private readonly statePath: string | undefined;
+  /** What follow-state.json holds: nothing, a state with entries, or an empty state. */
+  private stateOnDisk: 'none' | 'full' | 'empty' = 'none';
+  private readonly journal: JournalFollower | undefined;
+  private readonly logread: LogreadFollower | undefined;
+  private logreadState: LogreadState | undefined;
+  private readonly dedup: CopyDedup | undefined;
+  private streamsStarted = false;
+  private startNotes: string[] = [];
 
   constructor(private readonly opts: FollowerSetOptions) {
-    this.cps = opts.checkpointPath ? loadCheckpoints(opts.checkpointPath) : { version: 1, files: {} };
-    this.followers = [...new Set(opts.paths)].map(
+    let cps = opts.checkpointPath ? loadCheckpoints(opts.checkpointPath) : emptyCheckpoints();
+    this.statePath = opts.checkpointPath ? followStatePath(opts.checkpointPath) : undefined;
+    const saved = this.statePath ? loadFollowState(this.statePath) : undefined;
+    if (saved) {
+      this.stateOnDisk = 'full'; // rewritten (or removed) by the first commit
+      if (!sameCheckpoints(saved.checkpoints, cps)) {
+        // Written first: the agent stopped between the two writes, and the follow state is newer.
+        cps = saved.checkpoints;
+        this.startNotes.push(
+          `${this.statePath}: its checkpoints are newer than ${opts.checkpointPath}'s; resuming from them`,
+        );
+      }
+    }
+    this.cps = cps;
+    const paths = [...new Set(opts.paths)];
+    this.followers = paths.map(
       (path) =>
         new FileFollower({
           path,
@@ -45,31 +94,123 @@ export class FollowerSet {
           maxReadBytes: opts.maxReadBytes,
         }),
     );
+    const sources: string[] = [...paths];
+    if (opts.journal) {
+      this.journal = new JournalFollower({
+        ...opts.journal,
+        cursor: this.cps.journal?.cursor,
+        startAtEnd: opts.startAtEnd,
+      });
+      sources.push('journal');
+    }
+    if (opts.logread) {
+      this.logreadState = saved?.logread;
+      this.logread = new LogreadFollower({
+        ...opts.logread,
+        state: saved?.logread,
+        startAtEnd: opts.startAtEnd,
+      });
+      sources.push('logread');
+    }
+    if (opts.dedup !== false && sources.length > 1) {
+      this.dedup = new CopyDedup(sources, opts.dedup);
+      if (saved?.dedup) this.dedup.restore(saved.dedup);
+    }
   }
 
-  /** One pass over every file. An unreadable file is a note, never a stop for the others. */
+  private streams(): Stream[] {
+    const s: Stream[] = [];
+    if (this.journal)
+      s.push({ name: 'journal', start: () => this.journal!.start(), stop: () => this.journal!.stop() });
+    if (this.logread)
+      s.push({ name: 'logread', start: () => this.logread!.start(), stop: () => this.logread!.stop() });
+    return s;
+  }
+
+  /** One pass over every source. An unreadable file is a note, never a stop for the others. */
   poll(): FollowerPoll {
     const lines: FollowedLine[] = [];
-    const notes: string[] = [];
+    const notes: string[] = this.startNotes;
+    this.startNotes = [];
+    if (!this.streamsStarted) {
+      this.streamsStarted = true;
+      for (const s of this.streams()) s.start();
+    }
+    const d = this.dedup;
     for (const f of this.followers) {
+      const t0 = Date.now();
+      const before = statOrUndefined(f.path);
       try {
         const r = f.poll();
-        for (const l of r.lines) lines.push(l);
         notes.push(...r.notes);
+        if (!d) {
+          for (const l of r.lines) lines.push(l);
+          continue;
+        }
+        d.accept(f.path, r.lines, lines, notes);
+        // Everything the file held before this poll was read: it is covered up to t0.
+        const ck = r.checkpoint;
+        if (
+          !before ||
+          before.size === 0 ||
+          (ck && ck.dev === before.dev && ck.ino === before.ino && ck.offset >= before.size)
+        )
+          d.cover(f.path, t0);
       } catch (err) {
         notes.push(`${f.path}: ${(err as Error).message}`);
+        // Unreadable (permissions, a directory): no copy can come from it, do not wait for it.
+        d?.cover(f.path, t0);
       }
     }
+    if (this.journal) {
+      const t0 = Date.now();
+      const j = this.journal.poll();
+      notes.push(...j.notes);
+      if (j.cursor !== undefined) this.cps.journal = { cursor: j.cursor };
+      this.deliver('journal', j.lines, lines, notes, t0);
+    }
+    if (this.logread) {
+      const t0 = Date.now();
+      const r = this.logread.poll();
+      notes.push(...r.notes);
+      this.logreadState = r.state;
+      this.deliver('logread', r.lines, lines, notes, t0);
+    }
+    d?.release(lines, notes);
     return { lines, notes };
   }
 
-  /** Persist the positions reached by the last poll. Call after its lines are stored. */
+  private deliver(src: string, got: FollowedLine[], out: FollowedLine[], notes: string[], t0: number): void {
+    if (!this.dedup) {
+      for (const l of got) out.push(l);
+      return;
+    }
+    this.dedup.accept(src, got, out, notes);
+    this.dedup.cover(src, t0);
+  }
+
+  /**
+   * Persist the positions reached by the last poll. Call after its lines are stored. The follow state
+   * goes first (see state.ts): held lines are never behind a saved position without being saved too.
+   */
   commit(): void {
     for (const f of this.followers) {
       const ck = f.checkpoint();
       if (ck) this.cps.files[f.path] = ck;
     }
-    if (this.opts.checkpointPath) saveCheckpoints(this.opts.checkpointPath, this.cps);
+    if (!this.opts.checkpointPath || !this.statePath) return;
+    const dedup = this.dedup?.state();
+    const logread = this.logreadState;
+    const full = dedup !== undefined || logread !== undefined;
+    if (full || this.stateOnDisk === 'full') {
+      saveFollowState(this.statePath, { version: 1, checkpoints: this.cps, logread, dedup });
+      this.stateOnDisk = full ? 'full' : 'empty';
+    } else if (this.stateOnDisk === 'empty') {
+      // The empty state on disk holds the checkpoints on disk: nothing is lost if we stop after this.
+      removeFollowState(this.statePath);
+      this.stateOnDisk = 'none';
+    }
+    saveCheckpoints(this.opts.checkpointPath, this.cps);
   }
 
   /** The journald cursor shares the checkpoint file so one atomic write covers both. */
@@ -82,7 +223,22 @@ export class FollowerSet {
     else this.cps.journal = { cursor };
   }
 
+  /** Copies of pppd lines dropped, held and delivered alone (dedup.ts), when more than one source is followed. */
+  dedupStats(): ReturnType<CopyDedup['stats']> | undefined {
+    return this.dedup?.stats();
+  }
+
   close(): void {
+    for (const s of this.streams()) s.stop();
     for (const f of this.followers) f.close();
+  }
+}
+
+function statOrUndefined(path: string): { dev: number; ino: number; size: number } | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size } : undefined;
+  } catch {
+    return undefined;
   }
 }

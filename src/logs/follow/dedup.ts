@@ -1,0 +1,241 @@
+/**
+ * One pppd message, two copies: pppd sends every message to syslog and, with its `logfile` option, also
+ * writes it bare (no time, host or pid) to that file (pppd/utils.c log_write: syslog() first, then the
+ * text and a newline to the logfile). Following both the logfile (/var/log/ppp.log is a default path)
+ * and a syslog-style source (/var/log/syslog, /var/log/messages, journald, logread) would ingest each
+ * message twice.
+ *
+ * Rule: the syslog copy wins, because it has the pid and the time session correlation needs. A bare
+ * pppd line is held until either a prefixed pppd line with the same message text (from any source) turns
+ * up, and then the bare copy is dropped and counted; or every followed source has been read up to
+ * `windowMs` past the moment the bare line was read, and then no copy can still come: it is delivered
+ * (RHEL's /var/log/messages takes *.info only, so pppd's debug lines exist in the logfile alone).
+ * Prefixed pppd lines are always delivered at once; each is remembered for matching until the same
+ * coverage condition holds for it (the logfile copy is usually on disk first, as pppd writes it after
+ * handing the message to syslog, but the two files are read in separate polls and catch-ups).
+ *
+ * "Read up to T" is judged by FollowerSet: a file whose size before a poll was reached by that poll
+ * (or that is empty or missing) is covered up to the poll's start; a stream (journald, logread) up to
+ * the poll's start. Matching is by exact text, oldest first, so N equal messages cancel N copies.
+ *
+ * Held lines and remembered copies are part of the follower state (FollowerSet persists them with the
+ * checkpoints in one atomic write), so a restart, even after kill -9, neither loses a held line nor
+ * forgets a copy its partner has not met yet.
+ */
+import { z } from 'zod';
+import { LineParser } from '../formats/index.js';
+import type { FollowedLine } from './file.js';
+
+export interface CopyDedupOptions {
+  /** How long past a line every source must have been read before it is settled (rsyslog's delay). */
+  windowMs?: number;
+  /** A held line is delivered after this long even if some source never caught up (it said so). */
+  maxHoldMs?: number;
+  /** Bound on held lines and on remembered copies each; beyond it the oldest is settled early. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+const followedLineSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  line: z.number(),
+  text: z.string(),
+  readFrom: z.string(),
+});
+
+export const dedupStateSchema = z.object({
+  held: z.array(followedLineSchema),
+  copies: z.array(z.object({ id: z.string(), msg: z.string() })),
+});
+export type DedupState = z.infer<typeof dedupStateSchema>;
+
+interface Entry {
+  id: string;
+  msg: string;
+  /** When it was read (now()), or restored. */
+  at: number;
+  /** Held bare line (undefined for a remembered syslog copy). */
+  line?: FollowedLine;
+  done: boolean;
+}
+
+/** Openings of BSD/OpenWrt prefixes ("Nov 24 ..." / "Mon Nov 24 ..."): never a bare pppd message. */
+const PREFIXED_RE = /^[A-Z][a-z]{2} /;
+
+export class CopyDedup {
+  private readonly parsers = new Map<string, LineParser>();
+  /** Both FIFOs are in read order; `done` entries are skipped and trimmed from the front. */
+  private held: Entry[] = [];
+  private copies: Entry[] = [];
+  private readonly heldByMsg = new Map<string, Entry[]>();
+  private readonly copiesByMsg = new Map<string, Entry[]>();
+  private readonly ids = new Set<string>();
+  private readonly covered = new Map<string, number>();
+  private readonly windowMs: number;
+  private readonly maxHoldMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private dropNoted = false;
+  readonly counts = { dropped: 0, deliveredAlone: 0, forced: 0 };
+
+  constructor(sources: readonly string[], opts: CopyDedupOptions = {}) {
+    this.windowMs = opts.windowMs ?? 2000;
+    this.maxHoldMs = opts.maxHoldMs ?? 30_000;
+    this.maxEntries = opts.maxEntries ?? 10_000;
+    this.now = opts.now ?? Date.now;
+    for (const s of sources) this.covered.set(s, Number.NEGATIVE_INFINITY);
+  }
+
+  /** `src` has been read up to everything written before `t`. */
+  cover(src: string, t: number): void {
+    this.covered.set(src, t);
+  }
+
+  private parser(src: string): LineParser {
+    let p = this.parsers.get(src);
+    if (!p) {
+      // Same pppd-logfile rule as the agent's intake (src/agent/intake.ts): the file's name says ppp/pptp.
+      const pppdLogfile = /ppp|pptp/.test(src.split('/').pop() ?? '');
+      p = new LineParser({ file: src, zone: 'UTC', refMs: this.now(), pppdLogfile });
+      this.parsers.set(src, p);
+    }
+    return p;
+  }
+
+  /** Sorts one source's lines of a poll: delivered ones go to `out` now, bare pppd copies may wait. */
+  accept(src: string, lines: readonly FollowedLine[], out: FollowedLine[], notes: string[]): void {
+    const at = this.now();
+    for (const l of lines) {
+      const t = l.text;
+      const c = t.charCodeAt(0);
+      const hasPppd = t.includes('pppd');
+      const maybeBare = c >= 97 ? c <= 122 : c >= 65 && c <= 90 && !PREFIXED_RE.test(t);
+      if (!hasPppd && !maybeBare) {
+        out.push(l);
+        continue;
+      }
+      const { rec } = this.parser(src).parse(t, l.line);
+      if (rec.format === 'pppd-logfile') {
+        const msg = rec.message.trimEnd();
+        if (this.ids.has(l.id)) continue; // held already (restored state): the same line re-read
+        const copy = this.take(this.copiesByMsg, msg);
+        if (copy) this.drop(src, notes);
+        else this.add(this.held, this.heldByMsg, { id: l.id, msg, at, line: l, done: false });
+        continue;
+      }
+      out.push(l);
+      if (rec.program !== 'pppd' || rec.format === 'bare') continue;
+      const msg = rec.message.trimEnd();
+      const bare = this.take(this.heldByMsg, msg);
+      if (bare) this.drop(bare.line!.file, notes);
+      else if (!this.ids.has(l.id))
+        this.add(this.copies, this.copiesByMsg, { id: l.id, msg, at, done: false });
+    }
+  }
+
+  private drop(logfile: string, notes: string[]): void {
+    this.counts.dropped++;
+    if (!this.dropNoted) {
+      this.dropNoted = true;
+      notes.push(
+        `${logfile}: pppd's logfile lines also arrive through syslog; the syslog copy (with pid and time) is kept, the logfile copy dropped`,
+      );
+    }
+  }
+
+  private add(fifo: Entry[], byMsg: Map<string, Entry[]>, e: Entry): void {
+    fifo.push(e);
+    this.ids.add(e.id);
+    const list = byMsg.get(e.msg);
+    if (list) list.push(e);
+    else byMsg.set(e.msg, [e]);
+  }
+
+  /** The oldest live entry with this message, marked done. */
+  private take(byMsg: Map<string, Entry[]>, msg: string): Entry | undefined {
+    const list = byMsg.get(msg);
+    if (!list) return undefined;
+    const e = list.shift()!;
+    if (list.length === 0) byMsg.delete(msg);
+    e.done = true;
+    this.ids.delete(e.id);
+    return e;
+  }
+
+  /** Every source read up to `t`: nothing written before `t` can still turn up. */
+  private settledAt(t: number): boolean {
+    for (const c of this.covered.values()) if (c < t) return false;
+    return true;
+  }
+
+  /**
+   * Held lines that are settled go to `out` (read order), and remembered copies that are settled are
+   * forgotten. Call after the poll's cover() and accept() calls.
+   */
+  release(out: FollowedLine[], notes: string[]): void {
+    const now = this.now();
+    let forced = 0;
+    this.held = this.settle(this.held, this.heldByMsg, now, (e, force) => {
+      out.push(e.line!);
+      if (force) forced++;
+      else this.counts.deliveredAlone++;
+    });
+    this.copies = this.settle(this.copies, this.copiesByMsg, now, () => undefined);
+    if (forced > 0) {
+      this.counts.forced += forced;
+      const behind = [...this.covered].filter(([, c]) => c < now - this.maxHoldMs).map(([s]) => s);
+      notes.push(
+        `${forced} pppd logfile line(s) delivered without waiting longer for a syslog copy ` +
+          `(${behind.length ? `not caught up: ${behind.join(', ')}` : 'too many held'}); a copy arriving later is ingested twice`,
+      );
+    }
+  }
+
+  private settle(
+    fifo: Entry[],
+    byMsg: Map<string, Entry[]>,
+    now: number,
+    done: (e: Entry, forced: boolean) => void,
+  ): Entry[] {
+    let i = 0;
+    let live = fifo.length;
+    for (const e of fifo) if (e.done) live--;
+    for (; i < fifo.length; i++) {
+      const e = fifo[i]!;
+      if (e.done) continue;
+      const over = live > this.maxEntries || now - e.at >= this.maxHoldMs;
+      if (!over && !this.settledAt(e.at + this.windowMs)) break;
+      const list = byMsg.get(e.msg)!;
+      list.splice(list.indexOf(e), 1);
+      if (list.length === 0) byMsg.delete(e.msg);
+      this.ids.delete(e.id);
+      e.done = true;
+      live--;
+      done(e, over);
+    }
+    return i === 0 ? fifo : fifo.slice(i);
+  }
+
+  /** What must survive a restart; undefined when nothing is held or remembered. */
+  state(): DedupState | undefined {
+    const held = this.held.filter((e) => !e.done).map((e) => e.line!);
+    const copies = this.copies.filter((e) => !e.done).map((e) => ({ id: e.id, msg: e.msg }));
+    return held.length || copies.length ? { held, copies } : undefined;
+  }
+
+  /** Restored entries count as read now: they wait a full window again. */
+  restore(st: DedupState): void {
+    const at = this.now();
+    for (const c of st.copies) this.add(this.copies, this.copiesByMsg, { ...c, at, done: false });
+    for (const line of st.held) {
+      const { rec } = this.parser(line.file).parse(line.text, line.line);
+      this.add(this.held, this.heldByMsg, { id: line.id, msg: rec.message.trimEnd(), at, line, done: false });
+    }
+  }
+
+  stats(): { held: number; copies: number } & CopyDedup['counts'] {
+    const live = (fifo: Entry[]): number => fifo.reduce((n, e) => (e.done ? n : n + 1), 0);
+    return { held: live(this.held), copies: live(this.copies), ...this.counts };
+  }
+}
