@@ -110,14 +110,21 @@ export class CopyDedup {
       const t = l.text;
       const c = t.charCodeAt(0);
       const hasPppd = t.includes('pppd');
-      const maybeBare = c >= 97 ? c <= 122 : c >= 65 && c <= 90 && !PREFIXED_RE.test(t);
+      // No time prefix can start so (digits: ISO, '<': PRI, '{': journal JSON, "Nov 24 "/"Mon Nov ").
+      const maybeBare = !(c >= 48 && c <= 57) && c !== 60 && c !== 123 && !PREFIXED_RE.test(t);
       if (!hasPppd && !maybeBare) {
         out.push(l);
         continue;
       }
       const { rec } = this.parser(src).parse(t, l.line);
-      if (rec.format === 'pppd-logfile') {
-        const msg = rec.message.trimEnd();
+      // pppd-logfile: a bare pppd message; bare: e.g. pppd's indented "  script /etc/ppp/ip-down, pid
+      // 198" lines, which the line format does not take for pppd's but syslog carries as pppd's.
+      if (rec.format === 'pppd-logfile' || rec.format === 'bare') {
+        if (t.trim() === '') {
+          out.push(l);
+          continue;
+        }
+        const msg = rec.message.trim();
         if (this.ids.has(l.id)) continue; // held already (restored state): the same line re-read
         const copy = this.take(this.copiesByMsg, msg);
         if (copy) this.drop(src, notes);
@@ -125,8 +132,8 @@ export class CopyDedup {
         continue;
       }
       out.push(l);
-      if (rec.program !== 'pppd' || rec.format === 'bare') continue;
-      const msg = rec.message.trimEnd();
+      if (rec.program !== 'pppd') continue;
+      const msg = rec.message.trim();
       const bare = this.take(this.heldByMsg, msg);
       if (bare) this.drop(bare.line!.file, notes);
       else if (!this.ids.has(l.id))
@@ -230,7 +237,7 @@ export class CopyDedup {
     for (const c of st.copies) this.add(this.copies, this.copiesByMsg, { ...c, at, done: false });
     for (const line of st.held) {
       const { rec } = this.parser(line.file).parse(line.text, line.line);
-      this.add(this.held, this.heldByMsg, { id: line.id, msg: rec.message.trimEnd(), at, line, done: false });
+      this.add(this.held, this.heldByMsg, { id: line.id, msg: rec.message.trim(), at, line, done: false });
     }
   }
 

@@ -243,7 +243,7 @@ test('the agent follows logread -f (stand-in) and turns its pppd lines into even
   const evs = items.flatMap((i) => ('e' in i ? [i.e] : []));
   assert.ok(evs.length >= 2, `events: ${evs.map((e) => e.kind).join(' ')}`);
   assert.ok(
-    evs.every((e) => e.id.startsWith('logread:')),
+    evs.every((e) => e.id?.startsWith('logread:')),
     'ids from logread',
   );
   assert.ok(
