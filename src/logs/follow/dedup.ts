@@ -29,9 +29,17 @@ import type { FollowedLine } from './file.js';
 export interface CopyDedupOptions {
   /** How long past a line every source must have been read before it is settled (rsyslog's delay). */
   windowMs?: number;
-  /** A held line is delivered after this long even if some source never caught up (it said so). */
+  /**
+   * A held line is delivered after this long even if another source never caught up (a note says
+   * so). Memory is bounded by pausing instead (see paused()); this is for a source stuck behind.
+   */
   maxHoldMs?: number;
-  /** Bound on held lines and on remembered copies each; beyond it the oldest is settled early. */
+  /**
+   * A file with this many lines waiting (held, or copies remembered) is not read until the others
+   * catch up (paused()); the bound proper is a poll's read more, at most.
+   */
+  pauseAt?: number;
+  /** Hard bound on held lines and on remembered copies each; beyond it the oldest is settled early. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -46,12 +54,14 @@ const followedLineSchema = z.object({
 
 export const dedupStateSchema = z.object({
   held: z.array(followedLineSchema),
-  copies: z.array(z.object({ id: z.string(), msg: z.string() })),
+  copies: z.array(z.object({ id: z.string(), src: z.string(), msg: z.string() })),
 });
 export type DedupState = z.infer<typeof dedupStateSchema>;
 
 interface Entry {
   id: string;
+  /** The source it was read from. */
+  src: string;
   msg: string;
   /** When it was read (now()), or restored. */
   at: number;
@@ -72,19 +82,33 @@ export class CopyDedup {
   private readonly copiesByMsg = new Map<string, Entry[]>();
   private readonly ids = new Set<string>();
   private readonly covered = new Map<string, number>();
+  /** Held lines and remembered copies per source. */
+  private readonly pending = new Map<string, number>();
   private readonly windowMs: number;
   private readonly maxHoldMs: number;
   private readonly maxEntries: number;
+  private readonly pauseAt: number;
   private readonly now: () => number;
   private dropNoted = false;
   readonly counts = { dropped: 0, deliveredAlone: 0, forced: 0 };
 
   constructor(sources: readonly string[], opts: CopyDedupOptions = {}) {
     this.windowMs = opts.windowMs ?? 2000;
-    this.maxHoldMs = opts.maxHoldMs ?? 30_000;
-    this.maxEntries = opts.maxEntries ?? 10_000;
+    this.maxHoldMs = opts.maxHoldMs ?? 120_000;
+    this.maxEntries = opts.maxEntries ?? 100_000;
+    this.pauseAt = opts.pauseAt ?? 5_000;
     this.now = opts.now ?? Date.now;
     for (const s of sources) this.covered.set(s, Number.NEGATIVE_INFINITY);
+  }
+
+  /**
+   * Whether to leave file `src` unread this poll: it is so far ahead of the others (a catch-up after
+   * downtime reads a small ppp.log much faster than a big syslog) that `pauseAt` lines wait for their
+   * copies. Never while another source is paused, so two cannot wait for each other.
+   */
+  paused(src: string, others: readonly string[]): boolean {
+    if ((this.pending.get(src) ?? 0) < this.pauseAt) return false;
+    return !others.some((o) => o !== src && (this.pending.get(o) ?? 0) >= this.pauseAt);
   }
 
   /** `src` has been read up to everything written before `t`. */
@@ -128,7 +152,7 @@ export class CopyDedup {
         if (this.ids.has(l.id)) continue; // held already (restored state): the same line re-read
         const copy = this.take(this.copiesByMsg, msg);
         if (copy) this.drop(src, notes);
-        else this.add(this.held, this.heldByMsg, { id: l.id, msg, at, line: l, done: false });
+        else this.add(this.held, this.heldByMsg, { id: l.id, src, msg, at, line: l, done: false });
         continue;
       }
       out.push(l);
@@ -137,7 +161,7 @@ export class CopyDedup {
       const bare = this.take(this.heldByMsg, msg);
       if (bare) this.drop(bare.line!.file, notes);
       else if (!this.ids.has(l.id))
-        this.add(this.copies, this.copiesByMsg, { id: l.id, msg, at, done: false });
+        this.add(this.copies, this.copiesByMsg, { id: l.id, src, msg, at, done: false });
     }
   }
 
@@ -154,6 +178,7 @@ export class CopyDedup {
   private add(fifo: Entry[], byMsg: Map<string, Entry[]>, e: Entry): void {
     fifo.push(e);
     this.ids.add(e.id);
+    this.pending.set(e.src, (this.pending.get(e.src) ?? 0) + 1);
     const list = byMsg.get(e.msg);
     if (list) list.push(e);
     else byMsg.set(e.msg, [e]);
@@ -165,14 +190,19 @@ export class CopyDedup {
     if (!list) return undefined;
     const e = list.shift()!;
     if (list.length === 0) byMsg.delete(msg);
-    e.done = true;
-    this.ids.delete(e.id);
+    this.finish(e);
     return e;
   }
 
-  /** Every source read up to `t`: nothing written before `t` can still turn up. */
-  private settledAt(t: number): boolean {
-    for (const c of this.covered.values()) if (c < t) return false;
+  private finish(e: Entry): void {
+    e.done = true;
+    this.ids.delete(e.id);
+    this.pending.set(e.src, (this.pending.get(e.src) ?? 1) - 1);
+  }
+
+  /** Every source but `src` read up to `t`: no copy written before `t` can still turn up. */
+  private settledAt(t: number, src: string): boolean {
+    for (const [s, c] of this.covered) if (c < t && s !== src) return false;
     return true;
   }
 
@@ -212,12 +242,11 @@ export class CopyDedup {
       const e = fifo[i]!;
       if (e.done) continue;
       const over = live > this.maxEntries || now - e.at >= this.maxHoldMs;
-      if (!over && !this.settledAt(e.at + this.windowMs)) break;
+      if (!over && !this.settledAt(e.at + this.windowMs, e.src)) break;
       const list = byMsg.get(e.msg)!;
       list.splice(list.indexOf(e), 1);
       if (list.length === 0) byMsg.delete(e.msg);
-      this.ids.delete(e.id);
-      e.done = true;
+      this.finish(e);
       live--;
       done(e, over);
     }
@@ -227,7 +256,7 @@ export class CopyDedup {
   /** What must survive a restart; undefined when nothing is held or remembered. */
   state(): DedupState | undefined {
     const held = this.held.filter((e) => !e.done).map((e) => e.line!);
-    const copies = this.copies.filter((e) => !e.done).map((e) => ({ id: e.id, msg: e.msg }));
+    const copies = this.copies.filter((e) => !e.done).map((e) => ({ id: e.id, src: e.src, msg: e.msg }));
     return held.length || copies.length ? { held, copies } : undefined;
   }
 
@@ -237,7 +266,8 @@ export class CopyDedup {
     for (const c of st.copies) this.add(this.copies, this.copiesByMsg, { ...c, at, done: false });
     for (const line of st.held) {
       const { rec } = this.parser(line.file).parse(line.text, line.line);
-      this.add(this.held, this.heldByMsg, { id: line.id, msg: rec.message.trim(), at, line, done: false });
+      const msg = rec.message.trim();
+      this.add(this.held, this.heldByMsg, { id: line.id, src: line.file, msg, at, line, done: false });
     }
   }
 

@@ -58,6 +58,7 @@ interface Stream {
 
 export class FollowerSet {
   private readonly followers: FileFollower[];
+  private readonly paths: string[];
   private readonly cps: Checkpoints;
   private readonly statePath: string | undefined;
   /** What follow-state.json holds: nothing, a state with entries, or an empty state. */
@@ -85,6 +86,7 @@ export class FollowerSet {
     }
     this.cps = cps;
     const paths = [...new Set(opts.paths)];
+    this.paths = paths;
     this.followers = paths.map(
       (path) =>
         new FileFollower({
@@ -138,6 +140,7 @@ export class FollowerSet {
     }
     const d = this.dedup;
     for (const f of this.followers) {
+      if (d?.paused(f.path, this.paths)) continue;
       const t0 = Date.now();
       const before = statOrUndefined(f.path);
       try {

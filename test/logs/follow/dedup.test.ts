@@ -173,6 +173,44 @@ test('a single followed file is passed through at once (nothing to dedup against
   assert.equal(set.dedupStats(), undefined);
 });
 
+test('catch-up after downtime: a small ppp.log waits for a big syslog instead of holding unbounded', async (t) => {
+  const { ppp, sys } = setup(t);
+  const lf = new PppdLogfile(ppp);
+  const rs = new Rsyslog(sys);
+  const N = 6000;
+  const other = openSync(sys, 'a');
+  for (let i = 0; i < N; i++) {
+    const m = `Connect: ppp${i} <--> /dev/pts/${i % 40}`;
+    lf.log(m);
+    rs.log(1000 + (i % 40), m);
+    // Other programs fill the syslog: it takes many polls to read, the logfile few.
+    for (let k = 0; k < 4; k++) writeSync(other, `Dec  5 18:30:00 vpn kernel: [1.0] other line ${i}.${k}\n`);
+  }
+  closeSync(other);
+  lf.close();
+  rs.close();
+  // A hard bound below the logfile's size: only pausing the logfile keeps the copies matched.
+  const set = new FollowerSet({
+    paths: [ppp, sys],
+    startAtEnd: false,
+    maxReadBytes: 32 * 1024,
+    dedup: { windowMs: 50, pauseAt: 200, maxEntries: 1500 },
+  });
+  t.after(() => set.close());
+  const got: FollowedLine[] = [];
+  for (let i = 0; i < 400; i++) {
+    const r = set.poll().lines;
+    got.push(...r);
+    if (r.length === 0 && set.dedupStats()!.held === 0) break;
+    if (r.length === 0) await sleep(20);
+  }
+  assert.equal(got.filter((l) => l.file === ppp).length, 0, 'no logfile copy delivered');
+  assert.equal(got.filter((l) => l.text.includes('pppd[')).length, N);
+  const s = set.dedupStats()!;
+  assert.equal(s.forced, 0);
+  assert.equal(s.dropped, N);
+});
+
 const CHILD = new URL('./dedup-child.ts', import.meta.url).pathname;
 
 test('kill -9 while both copies flow: every message ingested, the logfile copy of a syslog line never', async (t) => {
