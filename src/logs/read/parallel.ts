@@ -59,8 +59,13 @@ export async function worthParallel(files: string[], cores = availableParallelis
  * entry (`--input-type`, `--import` make a worker fail); V8 flags apply to every thread anyway.
  */
 function startWorker(input: WorkerInput): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: input, execArgv: [] });
+  const here = import.meta.url;
+  // Built, this code is dist/logs/read/parallel.js, or inlined in dist/cli/analyze.bundle.js (see
+  // scripts/bundle-analyze.mjs), which `pptpmon analyze` runs: the worker is dist/logs/read/worker.js.
+  if (here.endsWith('/analyze.bundle.js'))
+    return new Worker(new URL('../logs/read/worker.js', here), { workerData: input, execArgv: [] });
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./worker.js', here), { workerData: input, execArgv: [] });
   const entry = new URL('./worker.ts', import.meta.url).href;
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
