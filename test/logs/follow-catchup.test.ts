@@ -225,3 +225,35 @@ function restore(from: string, dir: string): void {
   for (const f of readFileSync(from + '.list', 'utf8').split('\n'))
     if (f) copyFileSync(`${from}.${f}`, join(dir, f));
 }
+
+test('the catch-up ends exactly at a poll budget, then the unread live file is copytruncated: its copy is read', (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'syslog');
+  const ck = join(dir, 'ck.json');
+  const fixed = (from: number, to: number): string => {
+    let s = '';
+    for (let i = from; i < to; i++) s += `seq=${String(i).padStart(8, '0')} ${'z'.repeat(50)}\n`; // 64 bytes
+    return s;
+  };
+  writeFileSync(path, '');
+  const a = new FollowerSet({ paths: [path], checkpointPath: ck, maxReadBytes: PIECE });
+  a.poll();
+  appendFileSync(path, fixed(0, 100));
+  assert.equal(a.poll().lines.length, 100);
+  a.commit();
+  a.close();
+  appendFileSync(path, fixed(100, 100 + PIECE / 64)); // exactly one poll's budget left in it
+  rotateRename(path);
+  appendFileSync(path, fixed(612, 700));
+  const b = new FollowerSet({ paths: [path], checkpointPath: ck, maxReadBytes: PIECE });
+  const got = b.poll().lines.map((l) => l.text);
+  assert.equal(got.length, PIECE / 64); // the budget ended with the rotated generation
+  rotateCopyTruncate(path); // lines 612-699, never read, now only in the copy
+  appendFileSync(path, fixed(700, 710));
+  for (let i = 0; i < 3; i++) got.push(...b.poll().lines.map((l) => l.text));
+  b.close();
+  assert.deepEqual(
+    got.map((s) => Number(s.slice(4, 12))),
+    Array.from({ length: 610 }, (_, i) => i + 100),
+  );
+});

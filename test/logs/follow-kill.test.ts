@@ -4,7 +4,7 @@
  * while the follower process is killed with SIGKILL and restarted several times. After dedup by line
  * id every line must be there exactly once, with the right text, in order.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { RotatingLog } from '../helpers/logrotate.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,13 +18,29 @@ const LINES_PER_SECOND = 10_000;
 const RUN_MS = 10_000;
 
 let ready = false;
-function startChild(log: string, ck: string, out: string): ChildProcess {
+/** The child's last batch came from a rotated file: a kill now lands in the middle of a catch-up. */
+let catchingUp = false;
+function startChild(log: string, ck: string, out: string, maxReadBytes: number | undefined): ChildProcess {
   ready = false;
-  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, log, ck, out, '50'], {
+  const args = [
+    '--import',
+    'tsx',
+    CHILD,
+    log,
+    ck,
+    out,
+    '50',
+    ...(maxReadBytes ? [String(maxReadBytes)] : []),
+  ];
+  const c = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', process.env.FOLLOW_DEBUG ? openSync(`${out}.notes`, 'a') : 'ignore'],
   });
+  catchingUp = false;
   c.stdout!.on('data', (d: Buffer) => {
-    if (d.toString().includes('ready')) ready = true;
+    const s = d.toString();
+    if (s.includes('ready')) ready = true;
+    const last = Math.max(s.lastIndexOf('rotated'), s.lastIndexOf('live'));
+    if (last >= 0) catchingUp = s.startsWith('rotated', last);
   });
   return c;
 }
@@ -40,20 +56,32 @@ class Writer extends RotatingLog {
   }
 }
 
-test('kill -9 of the follower during rename and copytruncate rotation at 10k lines/s: every line exactly once', async (t) => {
+test('kill -9 of the follower during rename and copytruncate rotation at 10k lines/s: every line exactly once', (t) =>
+  killRun(t, undefined));
+
+/**
+ * The same with 128 KB per poll (2.5 MB/s at 50 ms, ~3x the writer's rate): a restart's catch-up of
+ * the rotated generations takes several polls, so kills land in the middle of catch-ups, and the
+ * rotations happen during them.
+ */
+test('kill -9 during multi-poll catch-ups (128 KB per poll) under rotation at 10k lines/s: every line exactly once', (t) =>
+  killRun(t, 128 * 1024));
+
+async function killRun(t: TestContext, maxReadBytes: number | undefined): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pptpmon-follow-kill-'));
   if (!process.env.FOLLOW_DEBUG) t.after(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'syslog');
   const ck = join(dir, 'checkpoints.json');
   const out = join(dir, 'out.ndjson');
   const writer = new Writer(log);
-  let child = startChild(log, ck, out);
+  let child = startChild(log, ck, out, maxReadBytes);
   t.after(() => child.kill('SIGKILL'));
   // tsx startup can take seconds on a loaded 2-core box: lines flow only once the follower runs.
   for (let i = 0; i < 300 && !ready; i++) await sleep(50);
   assert.ok(ready, 'follower child did not start');
 
   let kills = 0;
+  let midCatchUpKills = 0;
   let renames = 0;
   let copies = 0;
   const t0 = Date.now();
@@ -94,11 +122,12 @@ test('kill -9 of the follower during rename and copytruncate rotation at 10k lin
       nextRotate = now + 700;
     }
     if (now >= nextKill && ready) {
+      if (catchingUp) midCatchUpKills++;
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       kills++;
       await sleep(200);
-      child = startChild(log, ck, out);
+      child = startChild(log, ck, out, maxReadBytes);
       nextKill = now + 1500;
     }
     await sleep(10);
@@ -137,7 +166,7 @@ test('kill -9 of the follower during rename and copytruncate rotation at 10k lin
   for (let s = 0; s < total; s++) if (!seen.has(s)) missing.push(s);
   t.diagnostic(`missing: ${rangesOf(missing)}`);
   t.diagnostic(
-    `lines=${total} delivered=${delivered} unique=${byId.size} repeats=${delivered - byId.size} kills=${kills} renames=${renames} copytruncates=${copies}`,
+    `lines=${total} delivered=${delivered} unique=${byId.size} repeats=${delivered - byId.size} kills=${kills} (${midCatchUpKills} mid-catch-up) renames=${renames} copytruncates=${copies}`,
   );
   assert.ok(kills >= 4, `only ${kills} kills`);
   assert.ok(total >= (RUN_MS / 1000) * LINES_PER_SECOND * 0.95, `writer only reached ${total} lines`);
@@ -148,7 +177,7 @@ test('kill -9 of the follower during rename and copytruncate rotation at 10k lin
     Array.from({ length: total }, (_, i) => i),
     'in the order written',
   );
-});
+}
 
 /** 3,4,5,9 -> "3-5,9" (first 20 ranges). */
 function rangesOf(xs: number[]): string {

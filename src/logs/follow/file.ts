@@ -105,8 +105,11 @@ export class FileFollower {
       this.openLive();
     }
     for (let round = 0; round < 3 && budget > 0; round++) {
-      if (this.queue.length > 0) {
+      // Until its first line is read, only the mark can tell that the live file was copytruncated;
+      // also after the queue ran dry at the end of the last poll's budget.
+      if (this.queue.length > 0 || (this.pos?.offset === 0 && (this.mark?.offset ?? 0) > 0))
         this.watchLive(notes);
+      if (this.queue.length > 0) {
         budget -= this.queue.drain(this.path, out, notes, budget);
         if (this.queue.length > 0) break;
       }
