@@ -23,6 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileFollower } from '../../src/logs/follow/file.js';
@@ -98,6 +99,9 @@ async function agentFigures(): Promise<void> {
   chmodSync(join(dir, 'bin/pptpmon.js'), 0o755);
   const entry = join(dir, 'bin/pptpmon.js');
   symlinkSync(new URL('../../node_modules', import.meta.url).pathname, join(dir, 'node_modules'));
+  // An installed package has src/ beside dist/: the server reads its rule pack from src/rules/defaults.yaml
+  // (tsc does not copy it). Without it the server exited at start and the agent only ever spooled.
+  symlinkSync(new URL('../../src', import.meta.url).pathname, join(dir, 'src'));
   const log = join(dir, 'syslog');
   writeFileSync(log, '');
   writeFileSync(join(dir, 'token'), 'bench-token-0123456789abcdef\n');
@@ -127,16 +131,24 @@ async function agentFigures(): Promise<void> {
       },
     }),
   );
-  const inNs = (args: string[]): ChildProcess => {
+  const inNs = (args: string[]): { child: ChildProcess; stderr: () => string } => {
     const c = spawn('ip', ['netns', 'exec', NS, entry, ...args], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     kids.push(c);
-    return c;
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    return { child: c, stderr: () => err };
   };
-  inNs(['server', '-c', join(dir, 'server.yaml')]);
-  await sleep(1500);
-  inNs(['agent', '-c', join(dir, 'agent.yaml')]);
+  const server = inNs(['server', '-c', join(dir, 'server.yaml')]);
+  // The figures are those of an agent that ships: a server that failed to start leaves an agent that
+  // only spools, which is not the case being measured.
+  for (let i = 0; !server.stderr().includes('listening on'); i++) {
+    if (i >= 150 || server.child.exitCode !== null)
+      throw new Error(`pptpmon server did not start:\n${server.stderr()}`);
+    await sleep(100);
+  }
+  const agent = inNs(['agent', '-c', join(dir, 'agent.yaml')]);
   const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   kids.push(baseline);
   await sleep(8000);
@@ -175,6 +187,9 @@ async function agentFigures(): Promise<void> {
   const hwm = rssMb(agentPid, 'VmHWM');
   const baseRss = rssMb(baseline.pid!);
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const shipped = storedEvents(join(dir, 's.db'));
+  if (shipped.samples < IFACES)
+    throw new Error(`the agent did not ship: ${JSON.stringify(shipped)} stored\n${agent.stderr()}`);
   console.log(
     `agent with ${IFACES} ppp interfaces, writer ${RATE} lines/s for ${BURST_S}s (${written} lines), load average ${loadavg()
       .map((x) => x.toFixed(2))
@@ -190,8 +205,30 @@ async function agentFigures(): Promise<void> {
     `  of which anonymous ${fmt(rssMb(agentPid, 'RssAnon'))} MB, file-backed ${fmt(rssMb(agentPid, 'RssFile'))} MB (mostly the node binary's own pages; idle node: ${fmt(rssMb(baseline.pid!, 'RssFile'))} MB)`,
   );
   console.log(
+    `  stored by the server: ${shipped.samples} session samples, ${shipped.other} other events${/shipping failed/.test(agent.stderr()) ? ' (the agent reported a shipping failure: see its notes below)' : ''}`,
+  );
+  for (const n of agent
+    .stderr()
+    .split('\n')
+    .filter((l) => /failed|error/i.test(l)))
+    console.log(`    ${n}`);
+  console.log(
     `  CPU settle ${fmt(settleCpu)}%  burst ${fmt(burstCpu)}%  idle ${fmt(idleCpu)}% of a core (${met(idleCpu < 5)}: target idle < 5)   baseline idle node ${fmt(baseCpu, 2)}%`,
   );
+}
+
+/** Events the bench's server stored from the agent (read beside the running server: WAL). */
+function storedEvents(dbPath: string): { samples: number; other: number } {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+    return {
+      samples: count("SELECT count(*) AS n FROM events WHERE host = 'bench' AND kind = 'session.sample'"),
+      other: count("SELECT count(*) AS n FROM events WHERE host = 'bench' AND kind <> 'session.sample'"),
+    };
+  } finally {
+    db.close();
+  }
 }
 
 async function crashLatency(): Promise<void> {
