@@ -69,6 +69,7 @@ export class FollowerSet {
   private readonly dedup: CopyDedup | undefined;
   private streamsStarted = false;
   private startNotes: string[] = [];
+  private startLines: FollowedLine[] = [];
 
   constructor(private readonly opts: FollowerSetOptions) {
     let cps = opts.checkpointPath ? loadCheckpoints(opts.checkpointPath) : emptyCheckpoints();
@@ -117,6 +118,10 @@ export class FollowerSet {
     if (opts.dedup !== false && sources.length > 1) {
       this.dedup = new CopyDedup(sources, opts.dedup);
       if (saved?.dedup) this.dedup.restore(saved.dedup);
+    } else if (saved?.dedup?.held.length) {
+      // Held when stopped, and no dedup now (fewer sources configured): the saved positions are past
+      // them, so they are delivered now rather than lost.
+      this.startLines = saved.dedup.held;
     }
   }
 
@@ -131,9 +136,10 @@ export class FollowerSet {
 
   /** One pass over every source. An unreadable file is a note, never a stop for the others. */
   poll(): FollowerPoll {
-    const lines: FollowedLine[] = [];
+    const lines: FollowedLine[] = this.startLines;
     const notes: string[] = this.startNotes;
     this.startNotes = [];
+    this.startLines = [];
     if (!this.streamsStarted) {
       this.streamsStarted = true;
       for (const s of this.streams()) s.start();

@@ -9,7 +9,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -209,6 +218,86 @@ test('catch-up after downtime: a small ppp.log waits for a big syslog instead of
   const s = set.dedupStats()!;
   assert.equal(s.forced, 0);
   assert.equal(s.dropped, N);
+});
+
+test('stopped between the follow-state and the checkpoint writes: resumes from the newer follow state', async (t) => {
+  const { dir, ppp, sys } = setup(t);
+  const ck = join(dir, 'state', 'checkpoints.json');
+  const lf = new PppdLogfile(ppp);
+  const rs = new Rsyslog(sys);
+  const half = SAMPLE.length >> 1;
+  const a = new FollowerSet({
+    paths: [ppp, sys],
+    checkpointPath: ck,
+    startAtEnd: false,
+    dedup: { windowMs: 100 },
+  });
+  const got: FollowedLine[] = [];
+  for (const m of SAMPLE.slice(0, half)) {
+    lf.log(m);
+    if (!isDebug(m)) rs.log(139, m);
+  }
+  got.push(...a.poll().lines);
+  a.commit();
+  const older = readFileSync(ck);
+  // The next poll holds logfile-only lines; the commit saves them, then "crashes" before checkpoints.json.
+  for (const m of SAMPLE.slice(half)) {
+    lf.log(m);
+    if (!isDebug(m)) rs.log(139, m);
+  }
+  got.push(...a.poll().lines);
+  assert.ok(a.dedupStats()!.held > 0, 'lines held at the crash');
+  a.commit();
+  a.close();
+  writeFileSync(ck, older);
+  const b = new FollowerSet({
+    paths: [ppp, sys],
+    checkpointPath: ck,
+    startAtEnd: false,
+    dedup: { windowMs: 100 },
+  });
+  t.after(() => b.close());
+  const first = b.poll();
+  assert.match(first.notes.join('\n'), /newer than .*checkpoints\.json/);
+  got.push(...first.lines);
+  for (let i = 0; i < 10; i++) {
+    await sleep(40);
+    got.push(...b.poll().lines);
+  }
+  lf.close();
+  rs.close();
+  assert.equal(new Set(got.map((l) => l.id)).size, got.length, 'nothing repeated');
+  assert.deepEqual(
+    got.filter((l) => l.file === ppp).map((l) => l.text),
+    SAMPLE.filter(isDebug),
+    'the logfile-only lines, each once (held ones from the follow state)',
+  );
+  assert.equal(got.filter((l) => l.file === sys).length, SAMPLE.filter((m) => !isDebug(m)).length);
+});
+
+test('held lines saved, then restarted following the logfile alone: they are delivered, not lost', (t) => {
+  const { dir, ppp, sys } = setup(t);
+  const ck = join(dir, 'state', 'checkpoints.json');
+  const lf = new PppdLogfile(ppp);
+  writeFileSync(sys, '');
+  for (const m of SAMPLE.slice(0, 10)) lf.log(m);
+  lf.close();
+  const a = new FollowerSet({
+    paths: [ppp, sys],
+    checkpointPath: ck,
+    startAtEnd: false,
+    dedup: { windowMs: 60_000 },
+  });
+  assert.equal(a.poll().lines.length, 0, 'held, waiting for syslog copies');
+  a.commit();
+  a.close();
+  const b = new FollowerSet({ paths: [ppp], checkpointPath: ck, startAtEnd: false });
+  t.after(() => b.close());
+  assert.deepEqual(
+    b.poll().lines.map((l) => l.text),
+    SAMPLE.slice(0, 10),
+  );
+  assert.deepEqual(b.poll().lines, []);
 });
 
 const CHILD = new URL('./dedup-child.ts', import.meta.url).pathname;
