@@ -107,6 +107,7 @@ export class LogreadFollower {
   /** Position of the last line handed out by poll(): what the caller persists. */
   private polled: LogreadState | undefined;
   private seq = 0;
+  private lastExit = '';
   readonly counts = { delivered: 0, skipped: 0, restarts: 0 };
 
   constructor(private readonly opts: LogreadFollowerOptions = {}) {
@@ -140,7 +141,10 @@ export class LogreadFollower {
       this.child = undefined;
       if (this.stopped) return;
       this.counts.restarts++;
-      this.notes.push(`logread exited (${signal ?? code}): ${errText.trim() || 'no message'}; restarting`);
+      // logd down (ubus: "Failed to find log object") makes logread exit at every retry: say it once.
+      const why = `logread exited (${signal ?? code}): ${errText.trim() || 'no message'}; restarting`;
+      if (why !== this.lastExit) this.notes.push(why);
+      this.lastExit = why;
       // The restarted logread prints the buffer again: skip up to the last line delivered (a marker
       // not yet reached stays as it is).
       if (!this.marker && this.lastT !== undefined)
@@ -186,6 +190,7 @@ export class LogreadFollower {
     }
     this.lastT = t;
     this.lastHash = h;
+    this.lastExit = '';
     this.counts.delivered++;
     this.buffered.push({
       id: `logread:${this.boot.slice(0, 8)}:${t}:${h}:${n}`,

@@ -268,3 +268,23 @@ test('the agent follows logread -f (stand-in) and turns its pppd lines into even
   assert.equal(b2.logread, false);
   b2.followers.close();
 });
+
+test('logd away: logread exits at every start; restarted, said once, nothing delivered', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pptpmon-logread-down-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const exe = join(dir, 'logread');
+  // What ubox logread prints when logd is not registered on ubus.
+  writeFileSync(exe, '#!/bin/sh\necho "Failed to find log object" >&2\nexit 1\n');
+  chmodSync(exe, 0o755);
+  const f = new LogreadFollower({ logread: exe, restartMs: 30, bootId: 'b' });
+  t.after(() => f.stop());
+  f.start();
+  const notes: string[] = [];
+  await until('three restarts', () => {
+    const r = f.poll();
+    notes.push(...r.notes);
+    assert.deepEqual(r.lines, []);
+    return f.counts.restarts >= 3;
+  });
+  assert.deepEqual(notes, ['logread exited (1): Failed to find log object; restarting']);
+});
