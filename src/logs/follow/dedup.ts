@@ -72,6 +72,7 @@ interface Entry {
 
 /** Openings of BSD/OpenWrt prefixes ("Nov 24 ..." / "Mon Nov 24 ..."): never a bare pppd message. */
 const PREFIXED_RE = /^[A-Z][a-z]{2} /;
+const LAST_REPEATED = 'last message repeated ';
 
 export class CopyDedup {
   private readonly parsers = new Map<string, LineParser>();
@@ -90,6 +91,8 @@ export class CopyDedup {
   private readonly pauseAt: number;
   private readonly now: () => number;
   private dropNoted = false;
+  /** Per source, the last pppd copy (line number, message): what a sysklogd repeat line repeats. */
+  private readonly lastCopy = new Map<string, { line: number; msg: string }>();
   readonly counts = { dropped: 0, deliveredAlone: 0, forced: 0 };
 
   constructor(sources: readonly string[], opts: CopyDedupOptions = {}) {
@@ -133,7 +136,9 @@ export class CopyDedup {
     for (const l of lines) {
       const t = l.text;
       const c = t.charCodeAt(0);
-      const hasPppd = t.includes('pppd');
+      // 'last message repeated N times' (sysklogd, busybox) names no program: it repeats the line before.
+      const hasPppd =
+        t.includes('pppd') || (this.lastCopy.get(src)?.line === l.line - 1 && t.includes(LAST_REPEATED));
       // No time prefix can start so (digits: ISO, '<': PRI, '{': journal JSON, "Nov 24 "/"Mon Nov ").
       const maybeBare = !(c >= 48 && c <= 57) && c !== 60 && c !== 123 && !PREFIXED_RE.test(t);
       if (!hasPppd && !maybeBare) {
@@ -156,12 +161,23 @@ export class CopyDedup {
         continue;
       }
       out.push(l);
-      if (rec.program !== 'pppd') continue;
-      const msg = rec.message.trim();
-      const bare = this.take(this.heldByMsg, msg);
-      if (bare) this.drop(bare.line!.file, notes);
-      else if (!this.ids.has(l.id))
-        this.add(this.copies, this.copiesByMsg, { id: l.id, src, msg, at, done: false });
+      let msg: string;
+      if (rec.repeated !== undefined && rec.message.startsWith(LAST_REPEATED)) {
+        const prev = this.lastCopy.get(src);
+        if (!prev || prev.line !== l.line - 1) continue;
+        msg = prev.msg;
+      } else if (rec.program === 'pppd') msg = rec.message.trim();
+      else continue;
+      this.lastCopy.set(src, { line: l.line, msg });
+      // rsyslog's "message repeated N times: [msg]" and sysklogd's repeat stand for N copies.
+      const n = rec.repeated ?? 1;
+      for (let k = 0; k < n; k++) {
+        const id = k === 0 ? l.id : `${l.id}#${k}`;
+        const bare = this.take(this.heldByMsg, msg);
+        if (bare) this.drop(bare.line!.file, notes);
+        else if (!this.ids.has(id))
+          this.add(this.copies, this.copiesByMsg, { id, src, msg, at, done: false });
+      }
     }
   }
 

@@ -171,6 +171,36 @@ test('RHEL: syslog without the debug lines; the logfile-only lines arrive once, 
   assert.equal(s.held, 0);
 });
 
+test("syslog's repeat lines (rsyslog 'message repeated N times: [...]', sysklogd 'last message repeated N times') stand for N copies", async (t) => {
+  const { ppp, sys } = setup(t);
+  const lf = new PppdLogfile(ppp);
+  const m1 = 'LCP: timeout sending Config-Requests';
+  const m2 = 'No response to 4 echo-requests';
+  for (let i = 0; i < 4; i++) lf.log(m1);
+  for (let i = 0; i < 3; i++) lf.log(m2);
+  lf.close();
+  writeFileSync(
+    sys,
+    `Nov 24 21:58:26 vpn pppd[139]: ${m1}\n` +
+      `Nov 24 21:58:56 vpn pppd[139]: message repeated 3 times: [ ${m1}]\n` +
+      `Nov 24 21:59:00 vpn pppd[139]: ${m2}\n` +
+      'Nov 24 21:59:30 vpn last message repeated 2 times\n',
+  );
+  const set = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, dedup: { windowMs: 50 } });
+  t.after(() => set.close());
+  const got: FollowedLine[] = [];
+  for (let i = 0; i < 5; i++) {
+    got.push(...set.poll().lines);
+    await sleep(30);
+  }
+  assert.deepEqual(
+    got.filter((l) => l.file === ppp).map((l) => l.text),
+    [],
+  );
+  assert.equal(got.length, 4);
+  assert.equal(set.dedupStats()!.dropped, 7);
+});
+
 test('a single followed file is passed through at once (nothing to dedup against)', (t) => {
   const { ppp } = setup(t);
   const lf = new PppdLogfile(ppp);
