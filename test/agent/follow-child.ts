@@ -13,11 +13,15 @@ const pollMs = Number(pollMsText ?? '50');
 const maxReadBytes = maxReadText ? Number(maxReadText) : undefined;
 const set = new FollowerSet({ paths: [path], checkpointPath, startAtEnd: false, maxReadBytes });
 const out = openSync(outPath, 'a');
+// A SIGKILL can cut a large write(2) short (the kernel stops between pages for a fatal signal): start
+// on a fresh line so a killed predecessor's torn last record stays alone on its line. Its lines were
+// never committed, so this process delivers them again.
+writeSync(out, '\n');
 
 function tick(): void {
   const { lines, notes } = set.poll();
   if (lines.length > 0) {
-    // One write(2) per batch: SIGKILL cannot tear a line in the middle of it.
+    // One write(2) per batch, then the commit: a batch cut short by SIGKILL was not committed.
     writeSync(out, lines.map((l) => JSON.stringify({ id: l.id, text: l.text })).join('\n') + '\n');
     // Tells the test whether this poll was still catching up (lines from a rotated name).
     process.stdout.write(lines.some((l) => l.readFrom !== l.file) ? 'rotated\n' : 'live\n');

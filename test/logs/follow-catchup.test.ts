@@ -17,6 +17,7 @@ import {
   rmSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -256,4 +257,56 @@ test('the catch-up ends exactly at a poll budget, then the unread live file is c
     got.map((s) => Number(s.slice(4, 12))),
     Array.from({ length: 610 }, (_, i) => i + 100),
   );
+});
+
+test('a rotated copy still being written (ends mid-line, just modified) is not cut: the line waits for its rest', (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'syslog');
+  const ck = join(dir, 'ck.json');
+  writeFileSync(path, lines(0, 100));
+  const a = new FollowerSet({ paths: [path], checkpointPath: ck, startAtEnd: false });
+  assert.equal(a.poll().lines.length, 100);
+  a.commit();
+  a.close();
+  // While stopped, copytruncate began: the copy so far ends in the middle of line 101.
+  appendFileSync(path, lines(100, 102));
+  const whole = readFileSync(path);
+  const cut = whole.length - 20;
+  writeFileSync(`${path}.1`, whole.subarray(0, cut));
+  truncateSync(path, 0);
+  const b = new FollowerSet({ paths: [path], checkpointPath: ck });
+  assert.deepEqual(
+    b.poll().lines.map((l) => l.text),
+    [lines(100, 101).trimEnd()],
+  );
+  appendFileSync(`${path}.1`, whole.subarray(cut)); // the copy completes
+  appendFileSync(path, lines(102, 103));
+  const rest = b.poll().lines;
+  b.close();
+  assert.deepEqual(
+    rest.map((l) => l.text),
+    lines(101, 103).trimEnd().split('\n'),
+  );
+});
+
+test('a rotated file whose last line never got its newline (not modified lately) delivers that line', (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'syslog');
+  const ck = join(dir, 'ck.json');
+  writeFileSync(path, lines(0, 10));
+  const a = new FollowerSet({ paths: [path], checkpointPath: ck, startAtEnd: false });
+  assert.equal(a.poll().lines.length, 10);
+  a.commit();
+  a.close();
+  appendFileSync(path, 'the daemon died mid-li');
+  renameSync(path, `${path}.1`);
+  const old = Date.now() / 1000 - 60;
+  utimesSync(`${path}.1`, old, old);
+  writeFileSync(path, lines(10, 11));
+  const b = new FollowerSet({ paths: [path], checkpointPath: ck });
+  assert.deepEqual(
+    b.poll().lines.map((l) => l.text),
+    ['the daemon died mid-li', lines(10, 11).trimEnd()],
+  );
+  b.close();
 });

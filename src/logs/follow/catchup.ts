@@ -18,7 +18,15 @@ export interface Queued {
   pos: Position;
   /** The name lines say they came from (the followed path for a live file renamed away). */
   readFrom: string;
+  /** The live file, renamed away: complete at its rename (no copy in progress). */
+  renamedLive?: boolean;
 }
+
+/**
+ * A rotated plain file whose last line has no newline and that changed this recently may still be
+ * being written: copytruncate's copy in progress (its end is not a line end), so that line waits.
+ */
+const SETTLE_MS = 1000;
 
 export class CatchUp {
   private items: Queued[] = [];
@@ -121,9 +129,17 @@ export class CatchUp {
       const cut = !piece.eof && max === this.maxReadBytes && piece.data.indexOf(NL) < 0;
       // At the end of a rotated file its last line may lack a newline: it gets none now. Not so for a
       // `.gz` cut short: its last bytes are a torn line, also in the plain file being compressed.
-      const flush = (piece.eof && q.gen.whole) || cut;
+      // A plain one still being written (a copy in progress) ends mid-line: that line waits.
+      const unsettled =
+        piece.eof &&
+        !q.renamedLive &&
+        piece.data.length > 0 &&
+        piece.data[piece.data.length - 1] !== NL &&
+        q.gen.changedWithin(SETTLE_MS);
+      const flush = (piece.eof && q.gen.whole && !unsettled) || cut;
       const n = takeLines(piece.data, q.pos, path, q.readFrom, out, flush);
       used += n;
+      if (unsettled) break; // the rest of that line is read by a later poll
       if (piece.eof && (n === piece.data.length || !q.gen.whole)) {
         if (!q.gen.whole)
           notes.push(`${path}: ${q.gen.name}: ${q.gen.error ?? 'cut short'}; read to offset ${q.pos.offset}`);

@@ -217,7 +217,12 @@ export class FileFollower {
     if (this.fd === undefined || !this.pos) return;
     const st = statOrUndefined(this.path);
     if (st && (st.dev !== this.pos.dev || st.ino !== this.pos.ino)) {
-      const held: Queued = { gen: wrapFd(this.path, this.fd), pos: this.pos, readFrom: this.path };
+      const held: Queued = {
+        gen: wrapFd(this.path, this.fd),
+        pos: this.pos,
+        readFrom: this.path,
+        renamedLive: true,
+      };
       this.fd = undefined;
       this.queue.push(held);
       notes.push(`${this.path}: rotated (rename) during catch-up`);
@@ -303,7 +308,7 @@ export class FileFollower {
     if (st && (st.dev !== pos.dev || st.ino !== pos.ino)) {
       // Renamed away: the old generation is read to its end (including an unterminated last line)
       // through the fd we hold, then any generation rotated in after it (a slow poll), then the new file.
-      const held: Queued = { gen: wrapFd(this.path, this.fd), pos, readFrom: this.path };
+      const held: Queued = { gen: wrapFd(this.path, this.fd), pos, readFrom: this.path, renamedLive: true };
       this.fd = undefined;
       this.queue.push(held);
       notes.push(`${this.path}: rotated (rename)`);

@@ -56,6 +56,11 @@ export abstract class Generation {
     return endsAt(pos, (at, len) => this.read(at, len).data);
   }
 
+  /** Modified less than `ms` ago (a plain file still being written; never a \`.gz\`, read as a whole). */
+  changedWithin(ms: number): boolean {
+    return !this.gz && Date.now() - fstatSync(this.fd).mtimeMs < ms;
+  }
+
   close(): void {
     closeSync(this.fd);
   }
