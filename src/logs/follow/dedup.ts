@@ -16,7 +16,7 @@
  *
  * "Read up to T" is judged by FollowerSet: a file whose size before a poll was reached by that poll
  * (or that is empty or missing) is covered up to the poll's start; a stream (journald, logread) up to
- * the poll's start. Matching is by exact text, oldest first, so N equal messages cancel N copies.
+ * the time of the last line it delivered, or `streamLagMs` before the poll (coverStream). Matching is by exact text, oldest first, so N equal messages cancel N copies.
  *
  * Held lines and remembered copies are part of the follower state (FollowerSet persists them with the
  * checkpoints in one atomic write), so a restart, even after kill -9, neither loses a held line nor
@@ -39,6 +39,8 @@ export interface CopyDedupOptions {
    * catch up (paused()); the bound proper is a poll's read more, at most.
    */
   pauseAt?: number;
+  /** How far behind a quiet stream (journald, logread) may be: see coverStream(). */
+  streamLagMs?: number;
   /** Hard bound on held lines and on remembered copies each; beyond it the oldest is settled early. */
   maxEntries?: number;
   now?: () => number;
@@ -89,6 +91,7 @@ export class CopyDedup {
   private readonly maxHoldMs: number;
   private readonly maxEntries: number;
   private readonly pauseAt: number;
+  private readonly streamLagMs: number;
   private readonly now: () => number;
   private dropNoted = false;
   /** Per source, the last pppd copy (line number, message): what a sysklogd repeat line repeats. */
@@ -100,6 +103,7 @@ export class CopyDedup {
     this.maxHoldMs = opts.maxHoldMs ?? 120_000;
     this.maxEntries = opts.maxEntries ?? 100_000;
     this.pauseAt = opts.pauseAt ?? 5_000;
+    this.streamLagMs = opts.streamLagMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     for (const s of sources) this.covered.set(s, Number.NEGATIVE_INFINITY);
   }
@@ -116,7 +120,18 @@ export class CopyDedup {
 
   /** `src` has been read up to everything written before `t`. */
   cover(src: string, t: number): void {
-    this.covered.set(src, t);
+    if (t > (this.covered.get(src) ?? Number.NEGATIVE_INFINITY)) this.covered.set(src, t);
+  }
+
+  /**
+   * A stream (journalctl, logread) polled at `t0`, the last line it delivered having been logged at
+   * `lastMs`. What it still has in its pipe is unknown (journalctl lags under load), so it counts as
+   * read up to that last line's time (entries come in time order), and at least up to `streamLagMs`
+   * before the poll, for a stream with nothing to say.
+   */
+  coverStream(src: string, t0: number, lastMs: number | undefined): void {
+    const floor = t0 - this.streamLagMs;
+    this.cover(src, lastMs !== undefined && lastMs > floor ? Math.min(lastMs, t0) : floor);
   }
 
   private parser(src: string): LineParser {

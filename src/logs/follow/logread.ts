@@ -18,7 +18,8 @@
  * Line ids: `logread:<boot>:<second>:<hash>:<n>` (n counts equal lines within the second), the same
  * for a line however often logread prints it, so the receiver dedups what a restart repeats.
  * Lines have OpenWrt's format (`Mon Nov 20 10:00:00 2026 daemon.info pppd[123]: ...`), which the
- * `openwrt` line format (src/logs/formats/syslog.ts) parses.
+ * `openwrt` line format (src/logs/formats/syslog.ts) parses; BusyBox's logread (syslogd -C) prints BSD
+ * syslog lines, which are parsed and skipped the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -59,13 +60,37 @@ export interface LogreadFollowerOptions {
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const CTIME_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4}) /;
 
-/** The ctime at the start of a logread line as seconds (read as UTC), or undefined. */
-export function logreadSecond(line: string): number | undefined {
+/** BusyBox's logread (syslogd -C shared buffer) prints syslogd's BSD lines: no weekday, no year. */
+const BSD_RE = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
+
+/**
+ * The time at the start of a logread line as seconds (read as UTC: only compared with itself), or
+ * undefined. OpenWrt's ctime; BusyBox's BSD stamp takes the year of `now`.
+ */
+export function logreadSecond(line: string, now?: Date): number | undefined {
   const m = CTIME_RE.exec(line);
-  if (!m) return undefined;
-  const mon = MONTHS.indexOf(m[1]!) / 3;
+  const b = m ? undefined : BSD_RE.exec(line);
+  const f = m ?? b;
+  if (!f) return undefined;
+  const mon = MONTHS.indexOf(f[1]!) / 3;
   if (!Number.isInteger(mon)) return undefined;
-  return Date.UTC(+m[6]!, mon, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!) / 1000;
+  const year = m ? +m[6]! : (now ?? new Date()).getFullYear();
+  return Date.UTC(year, mon, +f[2]!.trim(), +f[3]!, +f[4]!, +f[5]!) / 1000;
+}
+
+/** Epoch ms of the start of the second a logread line was logged (its local time), or undefined. */
+export function logreadMs(line: string, now?: Date): number | undefined {
+  const s = logreadSecond(line, now);
+  if (s === undefined) return undefined;
+  const d = new Date(s * 1000);
+  return new Date(
+    d.getUTCFullYear(),
+    d.getUTCMonth(),
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  ).getTime();
 }
 
 /** The same clock reading for now, in local time as logread prints it. */

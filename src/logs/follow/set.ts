@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { FileFollower, type FollowedLine } from './file.js';
 import { emptyCheckpoints, loadCheckpoints, saveCheckpoints, type Checkpoints } from './checkpoint.js';
 import { JournalFollower, type JournalFollowerOptions } from './journal.js';
-import { LogreadFollower, type LogreadFollowerOptions, type LogreadState } from './logread.js';
+import { LogreadFollower, logreadMs, type LogreadFollowerOptions, type LogreadState } from './logread.js';
 import { CopyDedup, type CopyDedupOptions } from './dedup.js';
 import {
   followStatePath,
@@ -195,7 +195,12 @@ export class FollowerSet {
       return;
     }
     this.dedup.accept(src, got, out, notes);
-    this.dedup.cover(src, t0);
+    const last = got[got.length - 1];
+    this.dedup.coverStream(
+      src,
+      t0,
+      last && (src === 'journal' ? journalMs(last.text) : logreadMs(last.text)),
+    );
   }
 
   /**
@@ -240,6 +245,16 @@ export class FollowerSet {
   close(): void {
     for (const s of this.streams()) s.stop();
     for (const f of this.followers) f.close();
+  }
+}
+
+/** journald's receive time of an entry (`__REALTIME_TIMESTAMP`, µs), from its JSON line. */
+function journalMs(text: string): number | undefined {
+  try {
+    const us = Number((JSON.parse(text) as { __REALTIME_TIMESTAMP?: unknown }).__REALTIME_TIMESTAMP);
+    return Number.isFinite(us) ? us / 1000 : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
+  appendFileSync,
+  chmodSync,
   closeSync,
   existsSync,
   mkdtempSync,
@@ -328,6 +330,57 @@ test('held lines saved, then restarted following the logfile alone: they are del
     SAMPLE.slice(0, 10),
   );
   assert.deepEqual(b.poll().lines, []);
+});
+
+test('a lagging stream (logread -f stand-in 700 ms behind): logfile copies wait for it, not for the poll clock', async (t) => {
+  const { dir, ppp } = setup(t);
+  const ring = join(dir, 'ring');
+  writeFileSync(ring, '');
+  // Stand-in for OpenWrt's logread -f (see logread.test.ts) whose output trails the log by 700 ms,
+  // as journalctl's does on a loaded machine: coreutils tail follows the buffer file, node delays it.
+  const exe = join(dir, 'logread');
+  writeFileSync(
+    exe,
+    `#!${process.execPath}\n` +
+      `const { spawn } = require('node:child_process');\n` +
+      `const tail = spawn('tail', ['-n', '+1', '-f', ${JSON.stringify(ring)}], { stdio: ['ignore', 'pipe', 'inherit'] });\n` +
+      `require('node:readline').createInterface({ input: tail.stdout }).on('line', (l) => setTimeout(() => process.stdout.write(l + '\\n'), 700));\n` +
+      `process.on('SIGTERM', () => { tail.kill(); process.exit(0); });\n`,
+  );
+  chmodSync(exe, 0o755);
+  const set = new FollowerSet({
+    paths: [ppp],
+    startAtEnd: false,
+    logread: { logread: exe, restartMs: 100 },
+    dedup: { windowMs: 200, streamLagMs: 5000 },
+  });
+  t.after(() => set.close());
+  const lf = new PppdLogfile(ppp);
+  const got: FollowedLine[] = [];
+  const msgs = SAMPLE.filter((m) => /^[A-Z]/.test(m)).slice(0, 15);
+  for (const m of msgs) {
+    const d = new Date();
+    const day = String(d.getDate()).padStart(2, ' ');
+    const stamp = `${d.toString().slice(0, 8)}${day} ${d.toTimeString().slice(0, 8)} ${d.getFullYear()}`;
+    appendFileSync(ring, `${stamp} daemon.notice pppd[139]: ${m}\n`);
+    lf.log(m);
+    got.push(...set.poll().lines);
+    await sleep(100);
+  }
+  lf.close();
+  for (let i = 0; i < 60 && got.filter((l) => l.file === 'logread').length < msgs.length; i++) {
+    got.push(...set.poll().lines);
+    await sleep(100);
+  }
+  await sleep(400);
+  got.push(...set.poll().lines);
+  assert.deepEqual(
+    got.filter((l) => l.file === ppp).map((l) => l.text),
+    [],
+    'no logfile copy ingested',
+  );
+  assert.equal(got.filter((l) => l.file === 'logread').length, msgs.length);
+  assert.equal(set.dedupStats()!.dropped, msgs.length);
 });
 
 const CHILD = new URL('./dedup-child.ts', import.meta.url).pathname;

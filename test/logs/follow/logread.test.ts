@@ -86,7 +86,7 @@ function killStandIn(s: StandIn): number {
   return pid;
 }
 
-test('logreadSecond reads the ctime of a logd line, padded day included', () => {
+test('logreadSecond reads the ctime of a logd line (padded day included) and BusyBox BSD stamps', () => {
   assert.equal(
     logreadSecond('Mon Nov 20 10:00:00 2026 daemon.info pppd[123]: x'),
     Date.UTC(2026, 10, 20, 10) / 1000,
@@ -96,6 +96,11 @@ test('logreadSecond reads the ctime of a logd line, padded day included', () => 
     Date.UTC(2026, 10, 5, 1, 2, 3) / 1000,
   );
   assert.equal(logreadSecond('Connect: ppp0 <--> /dev/pts/1'), undefined);
+  // BusyBox logread (syslogd -C): BSD lines, the year taken from now.
+  assert.equal(
+    logreadSecond('Nov 24 21:58:24 vpn pppd[139]: x', new Date(2026, 5, 1)),
+    Date.UTC(2026, 10, 24, 21, 58, 24) / 1000,
+  );
 });
 
 test('logread -f: the buffer once, then new lines; restarts (SIGKILL) and a wrapped ring repeat nothing', async (t) => {
