@@ -113,6 +113,7 @@ export function buildAgent(
     paths,
     checkpointPath: join(a.stateDir, 'checkpoints.json'),
     startAtEnd: a.startAtEnd,
+    timezone: cfg.logs.timezone,
     journal: journal ? { matches: JOURNAL_MATCHES } : undefined,
     logread: logread ? { logread: cfg.logs.logreadPath } : undefined,
   });

@@ -14,9 +14,13 @@
  * coverage condition holds for it (the logfile copy is usually on disk first, as pppd writes it after
  * handing the message to syslog, but the two files are read in separate polls and catch-ups).
  *
- * "Read up to T" is judged by FollowerSet: a file whose size before a poll was reached by that poll
- * (or that is empty or missing) is covered up to the poll's start; a stream (journald, logread) up to
- * the time of the last line it delivered, or `streamLagMs` before the poll (coverStream). Matching is by exact text, oldest first, so N equal messages cancel N copies.
+ * "Read up to T" is judged by FollowerSet. A file is covered only by a poll that reached the size it
+ * had before the poll (or finds it empty, missing or unreadable); then up to the poll's start if its
+ * lines carry no time (pppd's logfile: pppd writes it synchronously), else up to the time of its last
+ * line (rsyslog writes in order of receipt but may trail under load). A stream (journald, logread) is
+ * covered up to its last line's time. Both at least up to `lagMs` before the poll, for a source with
+ * nothing to say (coverTimed). Matching is by exact text, oldest first: N equal messages cancel N
+ * copies.
  *
  * Held lines and remembered copies are part of the follower state (FollowerSet persists them with the
  * checkpoints in one atomic write), so a restart, even after kill -9, neither loses a held line nor
@@ -39,8 +43,8 @@ export interface CopyDedupOptions {
    * catch up (paused()); the bound proper is a poll's read more, at most.
    */
   pauseAt?: number;
-  /** How far behind a quiet stream (journald, logread) may be: see coverStream(). */
-  streamLagMs?: number;
+  /** How far behind a quiet timestamped source (rsyslog file, journald, logread) may be: coverTimed(). */
+  lagMs?: number;
   /** Hard bound on held lines and on remembered copies each; beyond it the oldest is settled early. */
   maxEntries?: number;
   now?: () => number;
@@ -91,7 +95,7 @@ export class CopyDedup {
   private readonly maxHoldMs: number;
   private readonly maxEntries: number;
   private readonly pauseAt: number;
-  private readonly streamLagMs: number;
+  private readonly lagMs: number;
   private readonly now: () => number;
   private dropNoted = false;
   /** Per source, the last pppd copy (line number, message): what a sysklogd repeat line repeats. */
@@ -103,7 +107,7 @@ export class CopyDedup {
     this.maxHoldMs = opts.maxHoldMs ?? 120_000;
     this.maxEntries = opts.maxEntries ?? 100_000;
     this.pauseAt = opts.pauseAt ?? 5_000;
-    this.streamLagMs = opts.streamLagMs ?? 10_000;
+    this.lagMs = opts.lagMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     for (const s of sources) this.covered.set(s, Number.NEGATIVE_INFINITY);
   }
@@ -124,13 +128,13 @@ export class CopyDedup {
   }
 
   /**
-   * A stream (journalctl, logread) polled at `t0`, the last line it delivered having been logged at
-   * `lastMs`. What it still has in its pipe is unknown (journalctl lags under load), so it counts as
-   * read up to that last line's time (entries come in time order), and at least up to `streamLagMs`
-   * before the poll, for a stream with nothing to say.
+   * A timestamped source read at `t0`, its last line logged at `lastMs`. What its writer has not yet
+   * written (rsyslog's queue) or printed (journalctl's pipe) is unknown, and may trail the clock under
+   * load, so it counts as read up to that last line's time (lines come in time order), and at least
+   * up to `lagMs` before the poll, for a source with nothing to say.
    */
-  coverStream(src: string, t0: number, lastMs: number | undefined): void {
-    const floor = t0 - this.streamLagMs;
+  coverTimed(src: string, t0: number, lastMs: number | undefined): void {
+    const floor = t0 - this.lagMs;
     this.cover(src, lastMs !== undefined && lastMs > floor ? Math.min(lastMs, t0) : floor);
   }
 

@@ -12,6 +12,7 @@ import { emptyCheckpoints, loadCheckpoints, saveCheckpoints, type Checkpoints } 
 import { JournalFollower, type JournalFollowerOptions } from './journal.js';
 import { LogreadFollower, logreadMs, type LogreadFollowerOptions, type LogreadState } from './logread.js';
 import { CopyDedup, type CopyDedupOptions } from './dedup.js';
+import { LineParser, hostTimeZone } from '../formats/index.js';
 import {
   followStatePath,
   loadFollowState,
@@ -41,6 +42,8 @@ export interface FollowerSetOptions {
   journal?: Omit<JournalFollowerOptions, 'cursor' | 'startAtEnd'>;
   /** Also follow OpenWrt's ring buffer (`logread -f`); its position is kept in the follow state. */
   logread?: Omit<LogreadFollowerOptions, 'state' | 'startAtEnd'>;
+  /** IANA zone of syslog lines that carry none (logs.timezone); default: the host's. */
+  timezone?: string;
   /** pppd logfile vs syslog copies (dedup.ts); false: deliver both. */
   dedup?: CopyDedupOptions | false;
 }
@@ -68,6 +71,9 @@ export class FollowerSet {
   private logreadState: LogreadState | undefined;
   private readonly dedup: CopyDedup | undefined;
   private streamsStarted = false;
+  /** Per file, when the last line read was logged ('untimed': it had no time), and the parser for it. */
+  private readonly lastMs = new Map<string, number | 'untimed'>();
+  private readonly timeParsers = new Map<string, LineParser>();
   private startNotes: string[] = [];
   private startLines: FollowedLine[] = [];
 
@@ -157,14 +163,23 @@ export class FollowerSet {
           continue;
         }
         d.accept(f.path, r.lines, lines, notes);
-        // Everything the file held before this poll was read: it is covered up to t0.
+        const last = r.lines[r.lines.length - 1];
+        if (last) this.lastMs.set(f.path, this.timeOf(f.path, last.text) ?? 'untimed');
+        // Everything the file held before this poll was read: it is covered up to t0, or up to its
+        // last line's time when its lines carry one (dedup.ts).
         const ck = r.checkpoint;
-        if (
+        const k = this.lastMs.get(f.path);
+        const caughtUp =
           !before ||
           before.size === 0 ||
-          (ck && ck.dev === before.dev && ck.ino === before.ino && ck.offset >= before.size)
-        )
-          d.cover(f.path, t0);
+          (ck !== undefined && ck.dev === before.dev && ck.ino === before.ino && ck.offset >= before.size);
+        // A missing file (a default path this distribution does not use) can carry no copy; an empty
+        // one can (a fresh syslog after rotation, rsyslog's queue behind): it waits like the rest.
+        if (!before) d.cover(f.path, t0);
+        else if (caughtUp) {
+          if (k === 'untimed') d.cover(f.path, t0);
+          else d.coverTimed(f.path, t0, k); // k undefined: no line read yet, lagMs rules
+        }
       } catch (err) {
         notes.push(`${f.path}: ${(err as Error).message}`);
         // Unreadable (permissions, a directory): no copy can come from it, do not wait for it.
@@ -189,6 +204,15 @@ export class FollowerSet {
     return { lines, notes };
   }
 
+  private timeOf(path: string, text: string): number | undefined {
+    let p = this.timeParsers.get(path);
+    if (!p) {
+      p = new LineParser({ file: path, zone: this.opts.timezone ?? hostTimeZone(), refMs: Date.now() });
+      this.timeParsers.set(path, p);
+    }
+    return p.timeOf(text);
+  }
+
   private deliver(src: string, got: FollowedLine[], out: FollowedLine[], notes: string[], t0: number): void {
     if (!this.dedup) {
       for (const l of got) out.push(l);
@@ -196,11 +220,7 @@ export class FollowerSet {
     }
     this.dedup.accept(src, got, out, notes);
     const last = got[got.length - 1];
-    this.dedup.coverStream(
-      src,
-      t0,
-      last && (src === 'journal' ? journalMs(last.text) : logreadMs(last.text)),
-    );
+    this.dedup.coverTimed(src, t0, last && (src === 'journal' ? journalMs(last.text) : logreadMs(last.text)));
   }
 
   /**

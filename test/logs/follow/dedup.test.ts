@@ -120,7 +120,12 @@ async function run(
 
 test('pppd logfile + syslog carrying every line (Debian): only the syslog copies are ingested', async (t) => {
   const { ppp, sys } = setup(t);
-  const set = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, dedup: { windowMs: 150 } });
+  const set = new FollowerSet({
+    paths: [ppp, sys],
+    startAtEnd: false,
+    timezone: 'UTC',
+    dedup: { windowMs: 150, lagMs: 300 },
+  });
   t.after(() => set.close());
   const got = await run(set, ppp, sys, () => true);
   assert.equal(got.filter((l) => l.file === ppp).length, 0, 'no logfile copy delivered');
@@ -143,7 +148,7 @@ test('pppd logfile + syslog carrying every line (Debian): only the syslog copies
     const intake = new LineIntake({ host: 'vpn', timezone: 'UTC' });
     return intake.push(lines).map((e) => e.kind);
   };
-  const naive = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, dedup: false });
+  const naive = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, timezone: 'UTC', dedup: false });
   t.after(() => naive.close());
   const both = naive.poll().lines;
   assert.equal(both.length, 2 * SAMPLE.length);
@@ -153,7 +158,12 @@ test('pppd logfile + syslog carrying every line (Debian): only the syslog copies
 
 test('RHEL: syslog without the debug lines; the logfile-only lines arrive once, after the window', async (t) => {
   const { ppp, sys } = setup(t);
-  const set = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, dedup: { windowMs: 150 } });
+  const set = new FollowerSet({
+    paths: [ppp, sys],
+    startAtEnd: false,
+    timezone: 'UTC',
+    dedup: { windowMs: 150, lagMs: 300 },
+  });
   t.after(() => set.close());
   const got = await run(set, ppp, sys, (m) => !isDebug(m));
   const debug = SAMPLE.filter(isDebug);
@@ -188,7 +198,12 @@ test("syslog's repeat lines (rsyslog 'message repeated N times: [...]', sysklogd
       `Nov 24 21:59:00 vpn pppd[139]: ${m2}\n` +
       'Nov 24 21:59:30 vpn last message repeated 2 times\n',
   );
-  const set = new FollowerSet({ paths: [ppp, sys], startAtEnd: false, dedup: { windowMs: 50 } });
+  const set = new FollowerSet({
+    paths: [ppp, sys],
+    startAtEnd: false,
+    timezone: 'UTC',
+    dedup: { windowMs: 50 },
+  });
   t.after(() => set.close());
   const got: FollowedLine[] = [];
   for (let i = 0; i < 5; i++) {
@@ -262,7 +277,8 @@ test('stopped between the follow-state and the checkpoint writes: resumes from t
     paths: [ppp, sys],
     checkpointPath: ck,
     startAtEnd: false,
-    dedup: { windowMs: 100 },
+    timezone: 'UTC',
+    dedup: { windowMs: 100, lagMs: 300 },
   });
   const got: FollowedLine[] = [];
   for (const m of SAMPLE.slice(0, half)) {
@@ -286,7 +302,8 @@ test('stopped between the follow-state and the checkpoint writes: resumes from t
     paths: [ppp, sys],
     checkpointPath: ck,
     startAtEnd: false,
-    dedup: { windowMs: 100 },
+    timezone: 'UTC',
+    dedup: { windowMs: 100, lagMs: 300 },
   });
   t.after(() => b.close());
   const first = b.poll();
@@ -318,6 +335,7 @@ test('held lines saved, then restarted following the logfile alone: they are del
     paths: [ppp, sys],
     checkpointPath: ck,
     startAtEnd: false,
+    timezone: 'UTC',
     dedup: { windowMs: 60_000 },
   });
   assert.equal(a.poll().lines.length, 0, 'held, waiting for syslog copies');
@@ -330,6 +348,51 @@ test('held lines saved, then restarted following the logfile alone: they are del
     SAMPLE.slice(0, 10),
   );
   assert.deepEqual(b.poll().lines, []);
+});
+
+test('rsyslog trailing 1 s behind pppd (its queue under load): the logfile copies wait for the file, not the clock', async (t) => {
+  const { ppp, sys } = setup(t);
+  const set = new FollowerSet({
+    paths: [ppp, sys],
+    startAtEnd: false,
+    dedup: { windowMs: 150, lagMs: 5000 },
+  });
+  t.after(() => set.close());
+  const lf = new PppdLogfile(ppp);
+  const sysFd = openSync(sys, 'a');
+  t.after(() => closeSync(sysFd));
+  // Debian 12's rsyslog format (RSYSLOG_FileFormat: RFC 3339 with microseconds), stamped on receipt,
+  // written when the queue gets to it.
+  const queue: Array<{ at: number; line: string }> = [];
+  const got: FollowedLine[] = [];
+  const msgs = SAMPLE.filter((m) => !isDebug(m)).slice(0, 20);
+  const flush = (now: number): void => {
+    while (queue.length > 0 && queue[0]!.at + 1000 <= now) writeSync(sysFd, queue.shift()!.line);
+  };
+  for (const m of msgs) {
+    const now = Date.now();
+    queue.push({
+      at: now,
+      line: `${new Date(now).toISOString().replace('Z', '000+00:00')} vpn pppd[139]: ${m}\n`,
+    });
+    lf.log(m);
+    flush(now);
+    got.push(...set.poll().lines);
+    await sleep(100);
+  }
+  lf.close();
+  for (let i = 0; i < 40 && (queue.length > 0 || set.dedupStats()!.held > 0); i++) {
+    flush(Date.now());
+    got.push(...set.poll().lines);
+    await sleep(100);
+  }
+  assert.deepEqual(
+    got.filter((l) => l.file === ppp).map((l) => l.text),
+    [],
+    'no logfile copy ingested',
+  );
+  assert.equal(got.filter((l) => l.file === sys).length, msgs.length);
+  assert.equal(set.dedupStats()!.dropped, msgs.length);
 });
 
 test('a lagging stream (logread -f stand-in 700 ms behind): logfile copies wait for it, not for the poll clock', async (t) => {
@@ -352,7 +415,7 @@ test('a lagging stream (logread -f stand-in 700 ms behind): logfile copies wait 
     paths: [ppp],
     startAtEnd: false,
     logread: { logread: exe, restartMs: 100 },
-    dedup: { windowMs: 200, streamLagMs: 5000 },
+    dedup: { windowMs: 200, lagMs: 5000 },
   });
   t.after(() => set.close());
   const lf = new PppdLogfile(ppp);
