@@ -89,6 +89,13 @@ export class CopyDedup {
   private readonly copiesByMsg = new Map<string, Entry[]>();
   private readonly ids = new Set<string>();
   private readonly covered = new Map<string, number>();
+  /**
+   * Sources that carry prefixed pppd lines (held bare lines wait for these) and bare ones (remembered
+   * copies wait for these): named ones from the start, any other once it has shown such a line. A
+   * quiet auth.log or radius.log, which never gets pppd's lines, then delays nothing.
+   */
+  private readonly prefixed = new Set<string>();
+  private readonly bare = new Set<string>();
   /** Held lines and remembered copies per source. */
   private readonly pending = new Map<string, number>();
   private readonly windowMs: number;
@@ -109,7 +116,14 @@ export class CopyDedup {
     this.pauseAt = opts.pauseAt ?? 5_000;
     this.lagMs = opts.lagMs ?? 10_000;
     this.now = opts.now ?? Date.now;
-    for (const s of sources) this.covered.set(s, Number.NEGATIVE_INFINITY);
+    for (const s of sources) {
+      this.covered.set(s, Number.NEGATIVE_INFINITY);
+      const name = s.split('/').pop() ?? '';
+      // Where copies come from before any is seen: the syslog files pppd's daemon facility goes to,
+      // journald and logread; pppd's logfile is named for ppp (as the intake's rule).
+      if (/^(syslog|messages)$/.test(name) || s === 'journal' || s === 'logread') this.prefixed.add(s);
+      if (/ppp|pptp/.test(name)) this.bare.add(s);
+    }
   }
 
   /**
@@ -175,6 +189,7 @@ export class CopyDedup {
         const msg = rec.message.trim();
         if (this.ids.has(l.id)) continue; // held already (restored state): the same line re-read
         const copy = this.take(this.copiesByMsg, msg);
+        this.bare.add(src);
         if (copy) this.drop(src, notes);
         else this.add(this.held, this.heldByMsg, { id: l.id, src, msg, at, line: l, done: false });
         continue;
@@ -188,6 +203,7 @@ export class CopyDedup {
       } else if (rec.program === 'pppd') msg = rec.message.trim();
       else continue;
       this.lastCopy.set(src, { line: l.line, msg });
+      this.prefixed.add(src);
       // rsyslog's "message repeated N times: [msg]" and sysklogd's repeat stand for N copies.
       const n = rec.repeated ?? 1;
       for (let k = 0; k < n; k++) {
@@ -235,9 +251,13 @@ export class CopyDedup {
     this.pending.set(e.src, (this.pending.get(e.src) ?? 1) - 1);
   }
 
-  /** Every source but `src` read up to `t`: no copy written before `t` can still turn up. */
-  private settledAt(t: number, src: string): boolean {
-    for (const [s, c] of this.covered) if (c < t && s !== src) return false;
+  /**
+   * Every source but `src` that could carry the other copy (`carriers`) read up to `t`: no copy
+   * written before `t` can still turn up.
+   */
+  private settledAt(t: number, src: string, carriers: ReadonlySet<string>): boolean {
+    for (const s of carriers)
+      if (s !== src && (this.covered.get(s) ?? Number.NEGATIVE_INFINITY) < t) return false;
     return true;
   }
 
@@ -277,7 +297,8 @@ export class CopyDedup {
       const e = fifo[i]!;
       if (e.done) continue;
       const over = live > this.maxEntries || now - e.at >= this.maxHoldMs;
-      if (!over && !this.settledAt(e.at + this.windowMs, e.src)) break;
+      const carriers = e.line ? this.prefixed : this.bare;
+      if (!over && !this.settledAt(e.at + this.windowMs, e.src, carriers)) break;
       const list = byMsg.get(e.msg)!;
       list.splice(list.indexOf(e), 1);
       if (list.length === 0) byMsg.delete(e.msg);

@@ -183,6 +183,40 @@ test('RHEL: syslog without the debug lines; the logfile-only lines arrive once, 
   assert.equal(s.held, 0);
 });
 
+test('a quiet auth.log (never carries pppd) does not delay the logfile-only lines; messages does', async (t) => {
+  const { dir, ppp } = setup(t);
+  const messages = join(dir, 'messages');
+  const auth = join(dir, 'auth.log');
+  writeFileSync(auth, 'Nov 24 03:00:00 vpn sshd[9]: Accepted publickey for root\n');
+  const set = new FollowerSet({
+    paths: [ppp, messages, auth],
+    startAtEnd: false,
+    timezone: 'UTC',
+    dedup: { windowMs: 150, lagMs: 5000 },
+  });
+  t.after(() => set.close());
+  const lf = new PppdLogfile(ppp);
+  const rs = new Rsyslog(messages);
+  const debug = SAMPLE.filter(isDebug).slice(0, 10);
+  for (const m of debug) lf.log(m);
+  lf.close();
+  const got: FollowedLine[] = [...set.poll().lines];
+  // Any line in messages stamped (to the second) after the window shows rsyslog wrote all before it.
+  await sleep(1200);
+  rs.log(1, 'IPCP: timeout sending Config-Requests');
+  rs.close();
+  const t0 = Date.now();
+  while (got.filter((l) => l.file === ppp).length < debug.length && Date.now() - t0 < 4000) {
+    got.push(...set.poll().lines);
+    await sleep(50);
+  }
+  assert.deepEqual(
+    got.filter((l) => l.file === ppp).map((l) => l.text),
+    debug,
+  );
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms: waited for auth.log's lag`);
+});
+
 test("syslog's repeat lines (rsyslog 'message repeated N times: [...]', sysklogd 'last message repeated N times') stand for N copies", async (t) => {
   const { ppp, sys } = setup(t);
   const lf = new PppdLogfile(ppp);
