@@ -102,7 +102,7 @@ export class LogReader {
   /** Opens every input (reporting those that cannot be read) before any record is read. */
   async open(): Promise<void> {
     for (const name of this.files) {
-      const src = await openInput(name, this.issues, this.opts.stdin ?? process.stdin);
+      const src = await openInput(name, this.issues, () => this.opts.stdin ?? process.stdin);
       if (!src) continue;
       const refMs = src.mtimeMs ?? this.opts.nowMs ?? Date.now();
       const base = basename(src.name).replace(/\.gz$/, '');

@@ -5,8 +5,9 @@
  * `analyze` for large regular files (a worker costs ~30 ms to start, stdin cannot be handed over).
  */
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { LogRecord } from '../record.js';
 import type { FileSummary, ReadOptions } from './index.js';
 import { IssueLog, type InputIssue } from './issues.js';
@@ -59,6 +60,11 @@ export async function worthParallel(files: string[], cores = availableParallelis
  * entry (`--input-type`, `--import` make a worker fail); V8 flags apply to every thread anyway.
  */
 function startWorker(input: WorkerInput): Worker {
+  // Loaded on use (synchronously, for the constructor): runs without a reading thread (all on 2
+  // cores) do not load worker_threads' modules at start-up.
+  const { Worker } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
   const here = import.meta.url;
   // Built, this code is dist/logs/read/parallel.js, or inlined in dist/cli/analyze.bundle.js (see
   // scripts/bundle-analyze.mjs), which `pptpmon analyze` runs: the worker is dist/logs/read/worker.js.

@@ -4,8 +4,7 @@
  * read errors end the iteration with an error the scanner reports with the line reached.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import type { IssueLog } from './issues.js';
 
 export const CHUNK_BYTES = 1 << 20;
@@ -26,6 +25,11 @@ async function* decoded(src: Readable, gzip: { value: boolean }): AsyncGenerator
   const head = first.value;
   if (head[0] === 0x1f && head[1] === 0x8b) {
     gzip.value = true;
+    // Loaded on use: a plain file (the common case) does not pay for zlib's and stream's modules.
+    const [{ createGunzip }, { Readable, pipeline }] = await Promise.all([
+      import('node:zlib'),
+      import('node:stream'),
+    ]);
     const rest = (async function* () {
       yield head;
       for (;;) {
@@ -91,14 +95,17 @@ function describe(err: unknown): string {
   }
 }
 
-/** Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. */
+/**
+ * Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. `stdin`
+ * is called only for `-`: process.stdin sets up a stream (a pipe's socket) when first touched.
+ */
 export async function openInput(
   name: string,
   issues: IssueLog,
-  stdin: Readable,
+  stdin: () => Readable,
 ): Promise<InputSource | undefined> {
   const gzip = { value: false };
-  if (name === '-') return { name: '(stdin)', mtimeMs: undefined, chunks: decoded(stdin, gzip), gzip };
+  if (name === '-') return { name: '(stdin)', mtimeMs: undefined, chunks: decoded(stdin(), gzip), gzip };
   try {
     const st = await stat(name);
     if (st.isDirectory()) {
