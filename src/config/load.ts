@@ -6,16 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { ConfigError } from './error.js';
 
-export class ConfigError extends Error {
-  constructor(
-    readonly where: string,
-    readonly problems: string[],
-  ) {
-    super(`bad config: ${where}:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './error.js';
 
 /** `["rules", 3, "for"]` -> `rules[3].for` */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
