@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Spool } from './spool.js';
+import type { Spool, SpoolPosition } from './spool.js';
 import { toBody, type AgentItem } from './items.js';
 
 export interface PostResult {
@@ -14,6 +14,7 @@ export interface PostResult {
   body: string;
 }
 
+/** POSTs `payload` as JSON; a Buffer is sent as it is (JSON already encoded by the caller). */
 export function postJson(
   url: string,
   token: string,
@@ -21,7 +22,7 @@ export function postJson(
   opts: { ca?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<PostResult> {
   const u = new URL(url);
-  const body = Buffer.from(JSON.stringify(payload));
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
   const req = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = req(
@@ -80,10 +81,25 @@ export class Shipper {
     private readonly opts: ShipperOptions,
   ) {}
 
+  /**
+   * The next batch, encoded. The parsed items die here, before the request: kept across the await
+   * (a loaded server takes 0.1-1 s to answer) they outlived two scavenges and were promoted, so each
+   * batch of 500 events became old-generation garbage during a burst (issue 5: the agent's peak RSS).
+   */
+  private nextBatch(): { body?: Buffer; count: number; next: SpoolPosition } {
+    const { items, next } = this.spool.peek(this.opts.batchSize ?? 500);
+    if (items.length === 0) return { count: 0, next };
+    return {
+      body: Buffer.from(JSON.stringify(toBody(this.opts.host, items))),
+      count: items.length,
+      next,
+    };
+  }
+
   /** One batch: send the oldest unacknowledged items, ack on success. */
   async shipOnce(): Promise<ShipOutcome> {
-    const { items, next } = this.spool.peek(this.opts.batchSize ?? 500);
-    if (items.length === 0) {
+    const { body, count, next } = this.nextBatch();
+    if (body === undefined) {
       this.spool.ack(next); // skips past corrupt lines and empties finished segments
       return 'idle';
     }
@@ -91,14 +107,14 @@ export class Shipper {
       const res = await (this.opts.post ?? postJson)(
         `${this.opts.url.replace(/\/$/, '')}/api/v1/ingest`,
         this.opts.token,
-        toBody(this.opts.host, items),
+        body,
         { ca: this.opts.ca },
       );
       if (res.status < 200 || res.status >= 300) {
         throw new Error(`server answered ${res.status}: ${res.body.slice(0, 200)}`);
       }
       this.spool.ack(next);
-      this.sentItems += items.length;
+      this.sentItems += count;
       if (this.outage) this.opts.onNote?.('server reachable again; spool replaying');
       this.outage = false;
       this.backoffMs = 0;
