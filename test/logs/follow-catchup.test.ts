@@ -12,6 +12,7 @@ import {
   copyFileSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -197,6 +198,7 @@ test('rename and copytruncate of the live file in the middle of a catch-up, with
     }
   };
   const seen = new Set<string>();
+  const fds = readdirSync('/proc/self/fd').length;
   for (let crashAfter = 1; crashAfter <= 40; crashAfter++) {
     for (const commitLast of [true, false]) {
       restore(pristine, dir);
@@ -210,6 +212,8 @@ test('rename and copytruncate of the live file in the middle of a catch-up, with
       assert.ok(r.maxPollBytes <= PIECE, `a poll delivered ${r.maxPollBytes} bytes`);
     }
   }
+  // Every generation held open during those catch-ups was closed again.
+  assert.equal(readdirSync('/proc/self/fd').length, fds, 'file descriptors leaked');
   // The rotations did land in the middle of catch-ups (not only after one finished).
   const notes = [...seen].join(' | ');
   assert.match(notes, /rotated \(rename\) during catch-up/);

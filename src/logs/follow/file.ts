@@ -74,7 +74,7 @@ export class FileFollower {
   private lastGood: Position | undefined;
   /** Older generations still to read; the live file waits (at offset 0) until it is empty. */
   private readonly queue: CatchUp;
-  /** While the queue is read: the live file's last complete line when last seen (see `watchLive`). */
+  /** While nothing was read from the live file: its last complete line when last seen (see `checkRotation`). */
   private mark: Position | undefined;
   /** A seenAt checkpoint's time, kept until a line delivered in the catch-up names a generation. */
   private floorSeenAt: number | undefined;
@@ -104,19 +104,16 @@ export class FileFollower {
     } else if (this.fd === undefined) {
       this.openLive();
     }
-    for (let round = 0; round < 3 && budget > 0; round++) {
-      // Until its first line is read, only the mark can tell that the live file was copytruncated;
-      // also after the queue ran dry at the end of the last poll's budget.
-      if (this.queue.length > 0 || (this.pos?.offset === 0 && (this.mark?.offset ?? 0) > 0))
-        this.watchLive(notes);
+    // Rotation first: a truncated file that regrew past our offset must not be read from that offset.
+    // Older generations (the queue) are read before the live file.
+    for (let round = 0; round < 4 && budget > 0; round++) {
+      if (this.checkRotation(notes)) continue;
       if (this.queue.length > 0) {
         budget -= this.queue.drain(this.path, out, notes, budget);
         if (this.queue.length > 0) break;
+        continue;
       }
-      if (this.fd === undefined) break;
-      // Rotation first: a truncated file that regrew past our offset must not be read from that offset.
-      if (this.checkRotation(notes)) continue;
-      this.readLive(out, budget);
+      if (this.fd !== undefined) this.readLive(out, budget);
       break;
     }
     return { lines: out, checkpoint: this.checkpoint(), notes };
@@ -132,7 +129,7 @@ export class FileFollower {
   checkpoint(): FileCheckpoint | undefined {
     const cur = this.queue.current ?? this.pos;
     if (cur && cur.offset > 0) this.lastGood = withoutSeenAt(cur);
-    const p = cur && cur.offset === 0 && this.lastGood ? this.lastGood : cur;
+    const p = (!cur || cur.offset === 0) && this.lastGood ? this.lastGood : cur;
     if (!p) return undefined;
     const ck = withoutSeenAt(p);
     if (p.offset !== 0) return ck;
@@ -207,53 +204,6 @@ export class FileFollower {
     return openRotated(this.rotated(this.path), this.pos && { dev: this.pos.dev, ino: this.pos.ino });
   }
 
-  /**
-   * While older generations are read, the live file waits at offset 0 and may be rotated itself:
-   * renamed away (then it is the next generation, and newer ones follow it), or copytruncated (its
-   * lines then live in the copy, found by the last line seen in it). `mark` is that line, taken each
-   * poll, so the window is one poll, as for a live file read to its end.
-   */
-  private watchLive(notes: string[]): void {
-    if (this.fd === undefined || !this.pos) return;
-    const st = statOrUndefined(this.path);
-    if (st && (st.dev !== this.pos.dev || st.ino !== this.pos.ino)) {
-      const held: Queued = {
-        gen: wrapFd(this.path, this.fd),
-        pos: this.pos,
-        readFrom: this.path,
-        renamedLive: true,
-      };
-      this.fd = undefined;
-      this.queue.push(held);
-      notes.push(`${this.path}: rotated (rename) during catch-up`);
-      this.openLive();
-      this.queue.addNewerThan(
-        held,
-        this.openRotated(),
-        this.lastGood,
-        notes,
-        'after a rename during catch-up',
-      );
-    } else if (this.mark && this.mark.offset > 0 && !this.liveMatches(this.fd, this.mark)) {
-      const mark = this.mark;
-      const gens = this.openRotated();
-      const i = gens.findIndex((g) => g.holds(mark));
-      if (i >= 0) {
-        notes.push(
-          `${this.path}: truncated (copytruncate) during catch-up; queued its copy ${gens[i]!.name}`,
-        );
-        this.queue.add(gens[i]!);
-        this.queue.addNewer(gens, i, gens[i]);
-      } else {
-        closeAll(gens);
-        notes.push(
-          `${this.path}: truncated during catch-up and no rotated copy holds its lines; they may be lost`,
-        );
-      }
-    }
-    this.mark = this.fd === undefined ? undefined : markOf(this.fd);
-  }
-
   private openAtEnd(): void {
     const seenAt = Date.now(); // before the open: any line written after the fstat is newer
     const fd = openSync(this.path, 'r');
@@ -300,45 +250,86 @@ export class FileFollower {
     return takeLines(data, this.pos, this.path, this.path, out, cut);
   }
 
-  /** Queues the old generation (and any newer) when the live name was renamed away or truncated. */
+  /**
+   * Rotation of the live file, checked on the fd we hold first (the name may be missing for a moment,
+   * or already name the next file): a copytruncate shows as the last line known in it (`pos`, or the
+   * mark while none was read from it: the catch-up queue goes first) no longer being there; a rename as
+   * another file at the name. Either way the older generations are queued before the new live file.
+   */
   private checkRotation(notes: string[]): boolean {
     if (this.fd === undefined || !this.pos) return false;
-    const st = statOrUndefined(this.path);
     const pos = this.pos;
-    if (st && (st.dev !== pos.dev || st.ino !== pos.ino)) {
-      // Renamed away: the old generation is read to its end (including an unterminated last line)
-      // through the fd we hold, then any generation rotated in after it (a slow poll), then the new file.
-      const held: Queued = { gen: wrapFd(this.path, this.fd), pos, readFrom: this.path, renamedLive: true };
-      this.fd = undefined;
-      this.queue.push(held);
-      notes.push(`${this.path}: rotated (rename)`);
-      this.openLive();
-      this.queue.addNewerThan(held, this.openRotated(), this.lastGood, notes, 'after a fast double rotation');
-      return true;
-    }
-    if (st && (st.size < pos.offset || !this.liveMatches(this.fd, pos))) {
-      // copytruncate: the tail we had not read yet is only in the copy (logrotate names it .1), and
-      // a slow poll may find more generations after it. Reopen the live name first, then catch up.
+    const unread = pos.offset === 0;
+    const known = unread ? this.mark : pos;
+    const during = this.queue.length > 0 ? ' during catch-up' : '';
+    if (known && known.offset > 0 && !this.liveMatches(this.fd, known)) {
+      // copytruncate (and perhaps a rename after it): what followed `known` is in the copy, made before
+      // any newer generation (a slow poll may find several). Reopen the live name first, then catch up.
       closeSync(this.fd);
-      this.fd = undefined;
+      this.dropLive();
       this.openLive();
       const gens = this.openRotated();
-      const i = gens.findIndex((g) => g.holds(pos));
+      const i = gens.findIndex((g) => g.holds(known));
       if (i >= 0) {
         const g = gens[i]!;
-        this.queue.push({ gen: g, pos: { ...pos, dev: g.dev, ino: g.ino }, readFrom: g.name });
+        if (unread) this.queue.add(g);
+        else this.queue.push({ gen: g, pos: { ...pos, dev: g.dev, ino: g.ino }, readFrom: g.name });
         notes.push(`${this.path}: catching up from ${g.name} after copytruncate`);
         this.queue.addNewer(gens, i, g);
       } else {
         closeAll(gens);
         notes.push(
-          `${this.path}: truncated and no rotated copy holds offset ${pos.offset}; unread lines may be lost`,
+          `${this.path}: truncated and no rotated copy holds offset ${known.offset}; unread lines may be lost`,
         );
       }
-      notes.push(`${this.path}: truncated (copytruncate)`);
+      notes.push(`${this.path}: truncated (copytruncate)${during}`);
       return true;
     }
+    const st = statOrUndefined(this.path);
+    if (st && (st.dev !== pos.dev || st.ino !== pos.ino)) {
+      // Renamed away: the old generation is read to its end (including an unterminated last line)
+      // through the fd we hold, then any generation rotated in after it (a slow poll), then the new file.
+      const held: Queued = { gen: wrapFd(this.path, this.fd), pos, readFrom: this.path, renamedLive: true };
+      this.dropLive();
+      this.queue.push(held);
+      notes.push(`${this.path}: rotated (rename)${during}`);
+      this.openLive();
+      this.queue.addNewerThan(held, this.openRotated(), this.lastGood, notes, 'after a fast double rotation');
+      return true;
+    }
+    if (st && unread && st.size > 0 && (this.mark?.offset ?? 0) === 0) return this.copiedWhileEmpty(notes);
+    if (unread) this.mark = markOf(this.fd); // its last line now, for the next poll's check
     return false;
+  }
+
+  /** Forgets the live file (its fd is closed or handed to the queue by the caller). */
+  private dropLive(): void {
+    this.fd = undefined;
+    this.pos = undefined;
+    this.mark = undefined;
+  }
+
+  /**
+   * The live file was empty when last seen and has lines now. Had it been written and copytruncated in
+   * between, nothing in it would show (no line of ours to compare): its copy is a rotated file newer
+   * than the last generation a line came from, so those are queued before it is read (once: the mark
+   * taken here has its first line).
+   */
+  private copiedWhileEmpty(notes: string[]): boolean {
+    const gens = this.openRotated();
+    const last = this.lastGood;
+    const i = last ? gens.findIndex((g) => g.holds(last)) : -1;
+    const before = this.queue.length;
+    if (i >= 0) this.queue.addNewer(gens, i);
+    else if (this.pos?.seenAt !== undefined)
+      this.queue.addSince(this.pos.seenAt, gens, notes, 'rotated while the live file looked empty');
+    else closeAll(gens);
+    if (this.fd !== undefined) this.mark = markOf(this.fd);
+    if (this.queue.length === before) return false;
+    notes.push(
+      `${this.path}: ${this.queue.length - before} rotated file(s) newer than the last read, made while the live file looked empty`,
+    );
+    return true;
   }
 }
 
