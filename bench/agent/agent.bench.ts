@@ -148,7 +148,9 @@ async function agentFigures(): Promise<void> {
       throw new Error(`pptpmon server did not start:\n${server.stderr()}`);
     await sleep(100);
   }
-  const agent = inNs(['agent', '-c', join(dir, 'agent.yaml')]);
+  // BENCH_AGENT_ARGS: extra `pptpmon agent` arguments for an A/B in the same conditions (e.g. --jit).
+  const extra = (process.env.BENCH_AGENT_ARGS ?? '').split(' ').filter(Boolean);
+  const agent = inNs(['agent', '-c', join(dir, 'agent.yaml'), ...extra]);
   const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   kids.push(baseline);
   await sleep(8000);
@@ -191,7 +193,7 @@ async function agentFigures(): Promise<void> {
   if (shipped.samples < IFACES)
     throw new Error(`the agent did not ship: ${JSON.stringify(shipped)} stored\n${agent.stderr()}`);
   console.log(
-    `agent with ${IFACES} ppp interfaces, writer ${RATE} lines/s for ${BURST_S}s (${written} lines), load average ${loadavg()
+    `agent${extra.length ? ` ${extra.join(' ')}` : ''} with ${IFACES} ppp interfaces, writer ${RATE} lines/s for ${BURST_S}s (${written} lines), load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}:`,
   );
