@@ -76,6 +76,8 @@ export class FileFollower {
   private readonly queue: CatchUp;
   /** While nothing was read from the live file: its last complete line when last seen (see `checkRotation`). */
   private mark: Position | undefined;
+  /** The live file's mtime while it was seen empty (a write-then-copytruncate changes it). */
+  private emptyMtimeMs: number | undefined;
   /** A seenAt checkpoint's time, kept until a line delivered in the catch-up names a generation. */
   private floorSeenAt: number | undefined;
   private readonly maxReadBytes: number;
@@ -227,6 +229,7 @@ export class FileFollower {
     this.pos = freshPosition(st.dev, st.ino);
     this.pos.seenAt = seenAt;
     this.mark = markOf(fd);
+    this.emptyMtimeMs = st.size === 0 ? st.mtimeMs : undefined;
   }
 
   /** pread the checkpointed last line in the live file: same bytes means no truncation happened. */
@@ -297,7 +300,13 @@ export class FileFollower {
       this.queue.addNewerThan(held, this.openRotated(), this.lastGood, notes, 'after a fast double rotation');
       return true;
     }
-    if (st && unread && st.size > 0 && (this.mark?.offset ?? 0) === 0) return this.copiedWhileEmpty(notes);
+    if (st && unread && (this.mark?.offset ?? 0) === 0) {
+      // Seen empty: lines since, or a change of mtime while still empty (written, then copytruncated).
+      const { size, mtimeMs } = fstatSync(this.fd);
+      const changed = size > 0 || (this.emptyMtimeMs !== undefined && mtimeMs !== this.emptyMtimeMs);
+      this.emptyMtimeMs = mtimeMs;
+      if (changed) return this.copiedWhileEmpty(notes);
+    }
     if (unread) this.mark = markOf(this.fd); // its last line now, for the next poll's check
     return false;
   }
@@ -307,6 +316,7 @@ export class FileFollower {
     this.fd = undefined;
     this.pos = undefined;
     this.mark = undefined;
+    this.emptyMtimeMs = undefined;
   }
 
   /**
