@@ -26,9 +26,9 @@
  * checkpoints in one atomic write), so a restart, even after kill -9, neither loses a held line nor
  * forgets a copy its partner has not met yet.
  */
-import { z } from 'zod';
 import { LineParser } from '../formats/index.js';
 import type { FollowedLine } from './file.js';
+import type { DedupState } from './state.js';
 
 export interface CopyDedupOptions {
   /** How long past a line every source must have been read before it is settled (rsyslog's delay). */
@@ -49,20 +49,6 @@ export interface CopyDedupOptions {
   maxEntries?: number;
   now?: () => number;
 }
-
-const followedLineSchema = z.object({
-  id: z.string(),
-  file: z.string(),
-  line: z.number(),
-  text: z.string(),
-  readFrom: z.string(),
-});
-
-export const dedupStateSchema = z.object({
-  held: z.array(followedLineSchema),
-  copies: z.array(z.object({ id: z.string(), src: z.string(), msg: z.string() })),
-});
-export type DedupState = z.infer<typeof dedupStateSchema>;
 
 interface Entry {
   id: string;

@@ -19,8 +19,22 @@ import {
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { checkpointsSchema, type Checkpoints } from './checkpoint.js';
-import { dedupStateSchema } from './dedup.js';
 import { logreadStateSchema } from './logread.js';
+
+/** CopyDedup's held lines (whole, to deliver later) and remembered copies (dedup.ts). */
+const followedLineSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  line: z.number(),
+  text: z.string(),
+  readFrom: z.string(),
+});
+
+export const dedupStateSchema = z.object({
+  held: z.array(followedLineSchema),
+  copies: z.array(z.object({ id: z.string(), src: z.string(), msg: z.string() })),
+});
+export type DedupState = z.infer<typeof dedupStateSchema>;
 
 export const followStateSchema = z.object({
   version: z.literal(1),
