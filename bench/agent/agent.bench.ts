@@ -131,21 +131,26 @@ async function agentFigures(): Promise<void> {
       },
     }),
   );
-  const inNs = (args: string[]): { child: ChildProcess; stderr: () => string } => {
+  const inNs = (args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } => {
     const c = spawn('ip', ['netns', 'exec', NS, entry, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     kids.push(c);
+    // stdout: the first 4 KB (the server's start-up lines; pino logs there for the whole run).
+    let out = '';
     let err = '';
+    c.stdout!.on('data', (d: Buffer) => {
+      if (out.length < 4096) out += d.toString();
+    });
     c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    return { child: c, stderr: () => err };
+    return { child: c, stdout: () => out, stderr: () => err };
   };
   const server = inNs(['server', '-c', join(dir, 'server.yaml')]);
   // The figures are those of an agent that ships: a server that failed to start leaves an agent that
   // only spools, which is not the case being measured.
-  for (let i = 0; !server.stderr().includes('listening on'); i++) {
-    if (i >= 150 || server.child.exitCode !== null)
-      throw new Error(`pptpmon server did not start:\n${server.stderr()}`);
+  for (let i = 0; !server.stdout().includes('listening on'); i++) {
+    if (i >= 300 || server.child.exitCode !== null)
+      throw new Error(`pptpmon server did not start:\n${server.stdout()}${server.stderr()}`);
     await sleep(100);
   }
   // BENCH_AGENT_ARGS: extra `pptpmon agent` arguments for an A/B in the same conditions (e.g. --jit).
