@@ -111,6 +111,30 @@ export class CatchUp {
     }
   }
 
+  /**
+   * Queues the generations newer than the one `last` ended in (found by content); without it, those
+   * modified since `seenAt`. Returns how many were queued.
+   */
+  addNewerThanEnd(
+    gens: Generation[],
+    last: Position | undefined,
+    seenAt: number | undefined,
+    notes: string[],
+  ): number {
+    const i = last ? gens.findIndex((g) => g.holds(last)) : -1;
+    const before = this.items.length;
+    if (i >= 0) this.addNewer(gens, i);
+    else if (seenAt !== undefined)
+      this.addSince(seenAt, gens, notes, 'rotated while the live file looked empty');
+    else closeAll(gens);
+    const added = this.items.length - before;
+    if (added > 0)
+      notes.push(
+        `${this.path}: ${added} rotated file(s) newer than the last read, made while the live file looked empty`,
+      );
+    return added;
+  }
+
   /** Reads the queued generations in order, at most `budget` bytes; returns the bytes used. */
   drain(path: string, out: FollowedLine[], notes: string[], budget: number): number {
     let used = 0;

@@ -14,10 +14,20 @@
  * The checkpoint always names the generation being read and the offset in it, so a kill at any poll
  * resumes there: the restart finds that generation again by content (`Generation.holds`).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { FileCheckpoint } from './checkpoint.js';
 import { CatchUp, type Queued } from './catchup.js';
-import { closeAll, markOf, openRotated, pread, wrapFd, type Generation } from './generation.js';
+import {
+  closeAll,
+  defaultRotatedNames,
+  markOf,
+  openRotated,
+  pread,
+  readBuffer,
+  statOrUndefined,
+  wrapFd,
+  type Generation,
+} from './generation.js';
 import {
   endsAt,
   firstLineHashOf,
@@ -25,11 +35,13 @@ import {
   NL,
   PROBE_BYTES,
   takeLines,
+  withoutSeenAt,
   type FollowedLine,
   type Position,
 } from './position.js';
 
 export { lineId, sha1, type FollowedLine } from './position.js';
+export { defaultRotatedNames } from './generation.js';
 
 export interface FileFollowerOptions {
   path: string;
@@ -48,21 +60,6 @@ export interface PollResult {
   checkpoint: FileCheckpoint | undefined;
   /** Things an operator should know (rotation seen, data that could not be recovered). */
   notes: string[];
-}
-
-export function defaultRotatedNames(path: string): string[] {
-  const out = [`${path}.0`];
-  for (let i = 1; i <= 5; i++) out.push(`${path}.${i}`, `${path}.${i}.gz`);
-  return out;
-}
-
-function statOrUndefined(name: string): { dev: number; ino: number; size: number } | undefined {
-  try {
-    const st = statSync(name);
-    return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class FileFollower {
@@ -320,41 +317,14 @@ export class FileFollower {
   }
 
   /**
-   * The live file was empty when last seen and has lines now. Had it been written and copytruncated in
-   * between, nothing in it would show (no line of ours to compare): its copy is a rotated file newer
-   * than the last generation a line came from, so those are queued before it is read (once: the mark
-   * taken here has its first line).
+   * The live file was empty when last seen and has lines now (or a new mtime). Had it been written and
+   * copytruncated in between, nothing in it would show (no line of ours to compare): its copy is a
+   * rotated file newer than the last generation a line came from, queued before it is read (once: the
+   * mark taken here has its first line).
    */
   private copiedWhileEmpty(notes: string[]): boolean {
-    const gens = this.openRotated();
-    const last = this.lastGood;
-    const i = last ? gens.findIndex((g) => g.holds(last)) : -1;
-    const before = this.queue.length;
-    if (i >= 0) this.queue.addNewer(gens, i);
-    else if (this.pos?.seenAt !== undefined)
-      this.queue.addSince(this.pos.seenAt, gens, notes, 'rotated while the live file looked empty');
-    else closeAll(gens);
+    const added = this.queue.addNewerThanEnd(this.openRotated(), this.lastGood, this.pos?.seenAt, notes);
     if (this.fd !== undefined) this.mark = markOf(this.fd);
-    if (this.queue.length === before) return false;
-    notes.push(
-      `${this.path}: ${this.queue.length - before} rotated file(s) newer than the last read, made while the live file looked empty`,
-    );
-    return true;
+    return added > 0;
   }
-}
-
-function withoutSeenAt(p: Position | FileCheckpoint): Position {
-  const { seenAt: _seenAt, ...rest } = p;
-  return rest;
-}
-
-/**
- * One read buffer for every follower (polls are synchronous, and takeLines copies what it keeps into
- * strings): a fresh zero-filled 1 MB Buffer per poll was 4 MB/s of garbage per followed file at the
- * agent's 250 ms poll, most of the agent's idle memory growth and a share of its idle CPU.
- */
-let shared: Buffer | undefined;
-function readBuffer(size: number): Buffer {
-  if (!shared || shared.length < size) shared = Buffer.allocUnsafe(size);
-  return shared.length === size ? shared : shared.subarray(0, size);
 }

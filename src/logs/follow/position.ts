@@ -46,10 +46,6 @@ export function freshPosition(dev = 0, ino = 0): Position {
   return { dev, ino, offset: 0, line: 0, lastLineHash: '', lastLineLen: 0, firstLineHash: '' };
 }
 
-export function positionOf(ck: FileCheckpoint): Position {
-  return { ...ck };
-}
-
 /** Splits complete lines out of `buf` (which starts at `pos.offset`), advancing `pos`. Returns bytes used. */
 export function takeLines(
   buf: Buffer,
@@ -110,4 +106,9 @@ export function endsAt(pos: Position, read: (at: number, len: number) => Buffer)
 export function firstLineHashOf(head: Buffer): string {
   const nl = head.indexOf(NL);
   return nl >= 0 ? sha1(head.subarray(0, nl)) : '';
+}
+
+export function withoutSeenAt(p: Position | FileCheckpoint): Position {
+  const { seenAt: _seenAt, ...rest } = p;
+  return rest;
 }
