@@ -33,6 +33,26 @@ interface Tag {
   msgStart: number;
 }
 
+/**
+ * s[i..j) as a string, the same string object as last time for the few names a log repeats (program
+ * tags, the host): no new string per line, and the classifier registry's Map lookup reuses its hash.
+ */
+const NAMES: string[] = [];
+let nameNext = 0;
+export function nameAt(s: string, i: number, j: number): string {
+  const n = j - i;
+  for (let k = 0; k < NAMES.length; k++) {
+    const c = NAMES[k] as string;
+    if (c.length === n && s.startsWith(c, i)) return c;
+  }
+  const name = s.slice(i, j);
+  if (n <= 32) {
+    NAMES[nameNext] = name;
+    nameNext = (nameNext + 1) % 16;
+  }
+  return name;
+}
+
 /** `name[pid]: ` or `name: ` at `s[i..]`; undefined when the token there is not a tag. */
 export function tagAt(s: string, i: number): Tag | undefined {
   const n = s.length;
@@ -43,7 +63,7 @@ export function tagAt(s: string, i: number): Tag | undefined {
     j++;
   }
   if (j === i || j >= n) return undefined;
-  const program = s.slice(i, j);
+  const program = nameAt(s, i, j);
   let c = s.charCodeAt(j);
   let pid: number | undefined;
   if (c === LBRACK) {
@@ -95,7 +115,7 @@ export function tailAt(s: string, i: number, format: LineFormat, tMs: number | u
   if (!tag) {
     let j = s.indexOf(' ', i);
     if (j < 0) j = s.length;
-    if (j > i) host = s.slice(i, j);
+    if (j > i) host = nameAt(s, i, j);
     let k = j;
     while (s.charCodeAt(k) === SP) k++;
     if (s.startsWith(LAST_REPEATED, k)) return repeatedPrev(s, k, format, tMs, host);
