@@ -10,38 +10,77 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import {
+  child,
+  count,
+  literal,
+  num,
+  number,
+  object,
+  optional,
+  parseJson,
+  record,
+  string,
+  type At,
+} from './validate.js';
 
-export const fileCheckpointSchema = z.object({
+export interface FileCheckpoint {
   /** Inode of the file generation the offset refers to (a rename keeps it, a new file changes it). */
-  dev: z.number(),
-  ino: z.number(),
+  dev: number;
+  ino: number;
   /** Byte just after the last delivered newline. */
-  offset: z.number().int().min(0),
+  offset: number;
   /** Number of lines delivered from this generation (1-based line numbers continue from it). */
-  line: z.number().int().min(0),
+  line: number;
   /** sha1 of the last delivered line (no newline): proves a candidate file is the same generation. */
-  lastLineHash: z.string(),
+  lastLineHash: string;
   /** Byte length of that line, so the follower can re-check it cheaply on every poll. */
-  lastLineLen: z.number().int().min(0),
+  lastLineLen: number;
   /** sha1 of the generation's first line: names the generation in line ids (survives gzip and copy). */
-  firstLineHash: z.string(),
+  firstLineHash: string;
   /**
    * Offset 0 only (no line read yet, so no hash names the generation): wall-clock ms taken before the
    * then-empty file was opened. Every line of that generation, and of every newer one, was written
    * after it, so a restart reads each rotated generation modified since then (file.ts `start`).
    * Absent in checkpoints written before this field existed.
    */
-  seenAt: z.number().optional(),
-});
-export type FileCheckpoint = z.infer<typeof fileCheckpointSchema>;
+  seenAt?: number;
+}
 
-export const checkpointsSchema = z.object({
-  version: z.literal(1),
-  files: z.record(z.string(), fileCheckpointSchema),
-  journal: z.object({ cursor: z.string() }).optional(),
-});
-export type Checkpoints = z.infer<typeof checkpointsSchema>;
+export interface Checkpoints {
+  version: 1;
+  files: Record<string, FileCheckpoint>;
+  journal?: { cursor: string };
+}
+
+/** A checked copy of a file checkpoint: known keys only, always in this order. */
+export function readFileCheckpoint(v: unknown, at: At): FileCheckpoint {
+  const o = object(v, at);
+  const cp: FileCheckpoint = {
+    dev: number(o, 'dev', at),
+    ino: number(o, 'ino', at),
+    offset: count(o, 'offset', at),
+    line: count(o, 'line', at),
+    lastLineHash: string(o, 'lastLineHash', at),
+    lastLineLen: count(o, 'lastLineLen', at),
+    firstLineHash: string(o, 'firstLineHash', at),
+  };
+  const seenAt = optional(o, 'seenAt', at, num);
+  if (seenAt !== undefined) cp.seenAt = seenAt;
+  return cp;
+}
+
+/** A checked copy of a checkpoint set (the file's content, or follow-state.json's copy of it). */
+export function readCheckpoints(v: unknown, at: At): Checkpoints {
+  const o = object(v, at);
+  const cps: Checkpoints = {
+    version: literal(o, 'version', 1, at),
+    files: record(o.files, child(at, 'files'), readFileCheckpoint),
+  };
+  const journal = optional(o, 'journal', at, (x, a) => ({ cursor: string(object(x, a), 'cursor', a) }));
+  if (journal) cps.journal = journal;
+  return cps;
+}
 
 export function emptyCheckpoints(): Checkpoints {
   return { version: 1, files: {} };
@@ -56,17 +95,8 @@ export function loadCheckpoints(path: string): Checkpoints {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyCheckpoints();
     throw err;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`checkpoint file ${path}: not JSON (${(err as Error).message})`, { cause: err });
-  }
-  const res = checkpointsSchema.safeParse(value);
-  if (!res.success) {
-    throw new Error(`checkpoint file ${path}: ${res.error.issues[0]?.message ?? 'invalid'}`);
-  }
-  return res.data;
+  const file = `checkpoint file ${path}`;
+  return readCheckpoints(parseJson(text, file), { file, path: '' });
 }
 
 /** Atomic replace: write temp, fsync, rename, fsync the directory (so the rename itself is durable). */

@@ -25,23 +25,33 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
 import type { FollowedLine } from './file.js';
+import { child, nat, number, object, record, string, type At } from './validate.js';
 
 /** Where OpenWrt installs logread (ubox). */
 export const LOGREAD_PATH = '/sbin/logread';
 
-export const logreadStateSchema = z.object({
+export interface LogreadState {
   /** Kernel boot id when the position was taken: logd's buffer does not survive a reboot. */
-  boot: z.string(),
+  boot: string;
   /** Second of the last delivered line (its ctime read as if UTC: only compared with itself). */
-  t: z.number(),
+  t: number;
   /** Lines of second `t` delivered, by text hash. */
-  counts: z.record(z.string(), z.number().int().min(0)),
+  counts: Record<string, number>;
   /** Hash of the last delivered line ('' when none: a first start at the end of the buffer). */
-  last: z.string(),
-});
-export type LogreadState = z.infer<typeof logreadStateSchema>;
+  last: string;
+}
+
+/** A checked copy of a saved logread position (follow-state.json). */
+export function readLogreadState(v: unknown, at: At): LogreadState {
+  const o = object(v, at);
+  return {
+    boot: string(o, 'boot', at),
+    t: number(o, 't', at),
+    counts: record(o.counts, child(at, 'counts'), nat),
+    last: string(o, 'last', at),
+  };
+}
 
 export interface LogreadFollowerOptions {
   /** The logread executable (tests inject a stand-in here). */

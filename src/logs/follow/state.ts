@@ -17,32 +17,59 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { checkpointsSchema, type Checkpoints } from './checkpoint.js';
-import { logreadStateSchema } from './logread.js';
+import { readCheckpoints, type Checkpoints } from './checkpoint.js';
+import type { FollowedLine } from './file.js';
+import { readLogreadState, type LogreadState } from './logread.js';
+import { array, child, number, object, optional, parseJson, string, literal, type At } from './validate.js';
 
 /** CopyDedup's held lines (whole, to deliver later) and remembered copies (dedup.ts). */
-const followedLineSchema = z.object({
-  id: z.string(),
-  file: z.string(),
-  line: z.number(),
-  text: z.string(),
-  readFrom: z.string(),
-});
+export interface DedupState {
+  held: FollowedLine[];
+  copies: { id: string; src: string; msg: string }[];
+}
 
-export const dedupStateSchema = z.object({
-  held: z.array(followedLineSchema),
-  copies: z.array(z.object({ id: z.string(), src: z.string(), msg: z.string() })),
-});
-export type DedupState = z.infer<typeof dedupStateSchema>;
+export interface FollowState {
+  version: 1;
+  checkpoints: Checkpoints;
+  logread?: LogreadState;
+  dedup?: DedupState;
+}
 
-export const followStateSchema = z.object({
-  version: z.literal(1),
-  checkpoints: checkpointsSchema,
-  logread: logreadStateSchema.optional(),
-  dedup: dedupStateSchema.optional(),
-});
-export type FollowState = z.infer<typeof followStateSchema>;
+function readFollowedLine(v: unknown, at: At): FollowedLine {
+  const o = object(v, at);
+  return {
+    id: string(o, 'id', at),
+    file: string(o, 'file', at),
+    line: number(o, 'line', at),
+    text: string(o, 'text', at),
+    readFrom: string(o, 'readFrom', at),
+  };
+}
+
+function readDedupState(v: unknown, at: At): DedupState {
+  const o = object(v, at);
+  return {
+    held: array(o.held, child(at, 'held'), readFollowedLine),
+    copies: array(o.copies, child(at, 'copies'), (c, a) => {
+      const x = object(c, a);
+      return { id: string(x, 'id', a), src: string(x, 'src', a), msg: string(x, 'msg', a) };
+    }),
+  };
+}
+
+/** A checked copy of follow-state.json's content. */
+export function readFollowState(v: unknown, at: At): FollowState {
+  const o = object(v, at);
+  const st: FollowState = {
+    version: literal(o, 'version', 1, at),
+    checkpoints: readCheckpoints(o.checkpoints, child(at, 'checkpoints')),
+  };
+  const logread = optional(o, 'logread', at, readLogreadState);
+  if (logread) st.logread = logread;
+  const dedup = optional(o, 'dedup', at, readDedupState);
+  if (dedup) st.dedup = dedup;
+  return st;
+}
 
 export function followStatePath(checkpointPath: string): string {
   return join(dirname(checkpointPath), 'follow-state.json');
@@ -57,20 +84,14 @@ export function loadFollowState(path: string): FollowState | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`follow state ${path}: not JSON (${(err as Error).message})`, { cause: err });
-  }
-  const res = followStateSchema.safeParse(value);
-  if (!res.success) throw new Error(`follow state ${path}: ${res.error.issues[0]?.message ?? 'invalid'}`);
-  return res.data;
+  const file = `follow state ${path}`;
+  return readFollowState(parseJson(text, file), { file, path: '' });
 }
 
-/** Whether two checkpoint sets are the same (both zod-parsed: same key order). */
+/** Whether two checkpoint sets are the same (both re-read: known keys in the same order). */
 export function sameCheckpoints(a: Checkpoints, b: Checkpoints): boolean {
-  return JSON.stringify(checkpointsSchema.parse(a)) === JSON.stringify(checkpointsSchema.parse(b));
+  const at = { file: 'checkpoints', path: '' };
+  return JSON.stringify(readCheckpoints(a, at)) === JSON.stringify(readCheckpoints(b, at));
 }
 
 function fsyncDir(dir: string): void {
