@@ -4,7 +4,8 @@
 // runs `pptpmon analyze` from it: resolving and loading ~50 separate modules cost ~25-30 ms of a
 // ~0.1 s start-up (measured on `analyze` of an empty file). The other commands stay external: they
 // are imported from dist/cli/ as before (bin/pptpmon.js runs them from dist/cli/main.js anyway).
-// esbuild comes with tsx (a devDependency); without it the bundle is skipped and bin falls back.
+// esbuild is a devDependency (also tsx's); installed without it (--omit=dev) the bundle is skipped and
+// bin falls back.
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
