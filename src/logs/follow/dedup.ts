@@ -26,8 +26,10 @@
  * checkpoints in one atomic write), so a restart, even after kill -9, neither loses a held line nor
  * forgets a copy its partner has not met yet.
  */
+import { existsSync } from 'node:fs';
 import { LineParser } from '../formats/index.js';
 import type { FollowedLine } from './file.js';
+import { msgKey, restoredKey, savedKey } from './msgkey.js';
 import type { DedupState } from './state.js';
 
 export interface CopyDedupOptions {
@@ -54,7 +56,8 @@ interface Entry {
   id: string;
   /** The source it was read from. */
   src: string;
-  msg: string;
+  /** msgKey() of the message text. */
+  msg: number;
   /** When it was read (now()), or restored. */
   at: number;
   /** Held bare line (undefined for a remembered syslog copy). */
@@ -71,8 +74,8 @@ export class CopyDedup {
   /** Both FIFOs are in read order; `done` entries are skipped and trimmed from the front. */
   private held: Entry[] = [];
   private copies: Entry[] = [];
-  private readonly heldByMsg = new Map<string, Entry[]>();
-  private readonly copiesByMsg = new Map<string, Entry[]>();
+  private readonly heldByMsg = new Map<number, Entry[]>();
+  private readonly copiesByMsg = new Map<number, Entry[]>();
   private readonly ids = new Set<string>();
   private readonly covered = new Map<string, number>();
   /**
@@ -82,6 +85,14 @@ export class CopyDedup {
    */
   private readonly prefixed = new Set<string>();
   private readonly bare = new Set<string>();
+  /**
+   * pppd-logfile-named files (ppp.log) that did not exist, nor their `.1`, when last looked: not (yet)
+   * carriers, so syslog copies are not remembered for them (most Debian hosts: ppp.log is a default
+   * path but pppd has no logfile option). Looked at again after each read of another source: pppd
+   * opens its logfile (creating it) before it logs a message there, and writes the syslog copy
+   * first, so a copy read while the file still did not exist has no logfile twin.
+   */
+  private readonly absent = new Set<string>();
   /** Held lines and remembered copies per source. */
   private readonly pending = new Map<string, number>();
   private readonly windowMs: number;
@@ -92,7 +103,7 @@ export class CopyDedup {
   private readonly now: () => number;
   private dropNoted = false;
   /** Per source, the last pppd copy (line number, message): what a sysklogd repeat line repeats. */
-  private readonly lastCopy = new Map<string, { line: number; msg: string }>();
+  private readonly lastCopy = new Map<string, { line: number; msg: number }>();
   readonly counts = { dropped: 0, deliveredAlone: 0, forced: 0 };
 
   constructor(sources: readonly string[], opts: CopyDedupOptions = {}) {
@@ -108,7 +119,7 @@ export class CopyDedup {
       // Where copies come from before any is seen: the syslog files pppd's daemon facility goes to,
       // journald and logread; pppd's logfile is named for ppp (as the intake's rule).
       if (/^(syslog|messages)$/.test(name) || s === 'journal' || s === 'logread') this.prefixed.add(s);
-      if (/ppp|pptp/.test(name)) this.bare.add(s);
+      if (/ppp|pptp/.test(name)) (existsSync(s) || existsSync(`${s}.1`) ? this.bare : this.absent).add(s);
     }
   }
 
@@ -152,6 +163,11 @@ export class CopyDedup {
   /** Sorts one source's lines of a poll: delivered ones go to `out` now, bare pppd copies may wait. */
   accept(src: string, lines: readonly FollowedLine[], out: FollowedLine[], notes: string[]): void {
     const at = this.now();
+    if (lines.length > 0 && this.absent.size > 0) this.lookForLogfiles();
+    // Nothing can match a prefixed pppd line of a source known to carry them: no bare-line source to
+    // remember it for, no bare line held. It is delivered without being parsed (a burst of syslog on
+    // a host without ppp.log costs the dedup nothing).
+    const pass = this.bare.size === 0 && this.heldByMsg.size === 0 && this.prefixed.has(src);
     for (const l of lines) {
       const t = l.text;
       const c = t.charCodeAt(0);
@@ -160,7 +176,7 @@ export class CopyDedup {
         t.includes('pppd') || (this.lastCopy.get(src)?.line === l.line - 1 && t.includes(LAST_REPEATED));
       // No time prefix can start so (digits: ISO, '<': PRI, '{': journal JSON, "Nov 24 "/"Mon Nov ").
       const maybeBare = !(c >= 48 && c <= 57) && c !== 60 && c !== 123 && !PREFIXED_RE.test(t);
-      if (!hasPppd && !maybeBare) {
+      if (!maybeBare && (pass || !hasPppd)) {
         out.push(l);
         continue;
       }
@@ -172,7 +188,7 @@ export class CopyDedup {
           out.push(l);
           continue;
         }
-        const msg = rec.message.trim();
+        const msg = msgKey(rec.message.trim());
         if (this.ids.has(l.id)) continue; // held already (restored state): the same line re-read
         const copy = this.take(this.copiesByMsg, msg);
         this.bare.add(src);
@@ -181,12 +197,12 @@ export class CopyDedup {
         continue;
       }
       out.push(l);
-      let msg: string;
+      let msg: number;
       if (rec.repeated !== undefined && rec.message.startsWith(LAST_REPEATED)) {
         const prev = this.lastCopy.get(src);
         if (!prev || prev.line !== l.line - 1) continue;
         msg = prev.msg;
-      } else if (rec.program === 'pppd') msg = rec.message.trim();
+      } else if (rec.program === 'pppd') msg = msgKey(rec.message.trim());
       else continue;
       this.lastCopy.set(src, { line: l.line, msg });
       this.prefixed.add(src);
@@ -196,10 +212,19 @@ export class CopyDedup {
         const id = k === 0 ? l.id : `${l.id}#${k}`;
         const bare = this.take(this.heldByMsg, msg);
         if (bare) this.drop(bare.line!.file, notes);
-        else if (!this.ids.has(id))
+        else if (this.bare.size > 0 && !this.ids.has(id))
           this.add(this.copies, this.copiesByMsg, { id, src, msg, at, done: false });
       }
     }
+  }
+
+  /** Absent pppd logfiles that now exist become carriers (see `absent`). */
+  private lookForLogfiles(): void {
+    for (const s of this.absent)
+      if (existsSync(s) || existsSync(`${s}.1`)) {
+        this.absent.delete(s);
+        this.bare.add(s);
+      }
   }
 
   private drop(logfile: string, notes: string[]): void {
@@ -212,7 +237,7 @@ export class CopyDedup {
     }
   }
 
-  private add(fifo: Entry[], byMsg: Map<string, Entry[]>, e: Entry): void {
+  private add(fifo: Entry[], byMsg: Map<number, Entry[]>, e: Entry): void {
     fifo.push(e);
     this.ids.add(e.id);
     this.pending.set(e.src, (this.pending.get(e.src) ?? 0) + 1);
@@ -222,7 +247,7 @@ export class CopyDedup {
   }
 
   /** The oldest live entry with this message, marked done. */
-  private take(byMsg: Map<string, Entry[]>, msg: string): Entry | undefined {
+  private take(byMsg: Map<number, Entry[]>, msg: number): Entry | undefined {
     const list = byMsg.get(msg);
     if (!list) return undefined;
     const e = list.shift()!;
@@ -272,7 +297,7 @@ export class CopyDedup {
 
   private settle(
     fifo: Entry[],
-    byMsg: Map<string, Entry[]>,
+    byMsg: Map<number, Entry[]>,
     now: number,
     done: (e: Entry, forced: boolean) => void,
   ): Entry[] {
@@ -298,17 +323,26 @@ export class CopyDedup {
   /** What must survive a restart; undefined when nothing is held or remembered. */
   state(): DedupState | undefined {
     const held = this.held.filter((e) => !e.done).map((e) => e.line!);
-    const copies = this.copies.filter((e) => !e.done).map((e) => ({ id: e.id, src: e.src, msg: e.msg }));
+    const copies = this.copies
+      .filter((e) => !e.done)
+      .map((e) => ({ id: e.id, src: e.src, msg: savedKey(e.msg) }));
     return held.length || copies.length ? { held, copies } : undefined;
   }
 
   /** Restored entries count as read now: they wait a full window again. */
   restore(st: DedupState): void {
     const at = this.now();
-    for (const c of st.copies) this.add(this.copies, this.copiesByMsg, { ...c, at, done: false });
+    for (const c of st.copies)
+      this.add(this.copies, this.copiesByMsg, {
+        id: c.id,
+        src: c.src,
+        msg: restoredKey(c.msg),
+        at,
+        done: false,
+      });
     for (const line of st.held) {
       const { rec } = this.parser(line.file).parse(line.text, line.line);
-      const msg = rec.message.trim();
+      const msg = msgKey(rec.message.trim());
       this.add(this.held, this.heldByMsg, { id: line.id, src: line.file, msg, at, line, done: false });
     }
   }
