@@ -75,6 +75,7 @@ export const agentCommand: CliCommand = {
             ...(a.caFile ? { ca: readFileSync(a.caFile) } : {}),
             onNote: note,
           });
+          metrics.watchLogCopies(() => built.followers.dedupStats()?.dropped ?? 0);
           const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           const app = await listenAgent(
             { token, metrics, liveSessions: () => built.sessions?.live() ?? [] },
@@ -84,7 +85,7 @@ export const agentCommand: CliCommand = {
           probes?.start();
           const shipping = shipper.run();
           note(
-            `following ${built.followedPaths.length} log paths${built.journald ? ' and journald' : ''}, shipping to ${a.serverUrl}`,
+            `following ${built.followedPaths.length} log paths${built.journald ? ' and journald' : ''}${built.logread ? ' and logread' : ''}, shipping to ${a.serverUrl}`,
           );
           await new Promise<void>((resolve) => {
             const stop = (): void => {

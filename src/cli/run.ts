@@ -54,12 +54,13 @@ export const runCommand: CliCommand = {
             alerts: { alerting: monitor.alerting, store },
           });
           metrics.seedHost(built.host);
+          metrics.watchLogCopies(() => built.followers.dedupStats()?.dropped ?? 0);
           const probes = await prepareProbes(cfg, built.host, (e) => built.agent.publish(e), note);
           await app.listen(parseListen(cfg.server.listen));
           built.agent.start();
           probes?.start();
           process.stdout.write(
-            `pptpmon run: following ${built.followedPaths.join(', ')}${built.journald ? ' and journald' : ''}; serving ${cfg.server.listen}\n`,
+            `pptpmon run: following ${built.followedPaths.join(', ')}${built.journald ? ' and journald' : ''}${built.logread ? ' and logread' : ''}; serving ${cfg.server.listen}\n`,
           );
           await untilStopped(() =>
             (probes?.stop() ?? Promise.resolve())

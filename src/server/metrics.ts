@@ -109,6 +109,15 @@ export class Metrics {
     help: 'Source IPs blocked by pptpmon; always 0 for now: blocking comes with the security issue',
     registers: [this.registry],
   });
+  // Registered by watchLogCopies() only: where logs are followed (`run`, `agent`), not on the server.
+  private copiesSource: (() => number) | undefined;
+  private copiesCounted = 0;
+  private readonly logCopiesDropped = new Counter({
+    name: 'pptpmon_log_copies_dropped_total',
+    help: "pppd logfile lines dropped as copies of a syslog/journal/logread line (pppd's two copies of one message)",
+    registers: [],
+    collect: () => this.collectCopies(),
+  });
   /** Live pids per `host\u0000name`. */
   private readonly procs = new Map<string, Set<number>>();
   /** Hosts whose process_up series exist (seeded at 0 for every watched name). */
@@ -210,6 +219,18 @@ export class Metrics {
   /** The alerts behind pptpmon_alerts_firing (`run`/`server`: the alert manager's list). */
   watchAlerts(list: () => readonly AlertLike[]): void {
     this.alertSource = list;
+  }
+
+  /** The follower's dropped-copy count (FollowerSet.dedupStats), read at scrape time. */
+  watchLogCopies(dropped: () => number): void {
+    if (!this.copiesSource) this.registry.registerMetric(this.logCopiesDropped);
+    this.copiesSource = dropped;
+  }
+
+  private collectCopies(): void {
+    const n = this.copiesSource?.() ?? 0;
+    if (n > this.copiesCounted) this.logCopiesDropped.inc(n - this.copiesCounted);
+    this.copiesCounted = Math.max(n, this.copiesCounted);
   }
 
   private collectAlerts(): void {
