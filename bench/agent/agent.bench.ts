@@ -131,10 +131,17 @@ async function agentFigures(): Promise<void> {
       },
     }),
   );
-  const inNs = (args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } => {
+  const inNs = (
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): { child: ChildProcess; stdout: () => string; stderr: () => string } => {
     const c = spawn('ip', ['netns', 'exec', NS, entry, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
+    // BENCH_AGENT_STDOUT: the agent's whole stdout to this file (e.g. --trace-gc output), for diagnosis.
+    const copyTo = process.env.BENCH_AGENT_STDOUT;
+    if (copyTo && args[0] === 'agent') c.stdout!.on('data', (d: Buffer) => appendFileSync(copyTo, d));
     kids.push(c);
     // stdout: the first 4 KB (the server's start-up lines; pino logs there for the whole run).
     let out = '';
@@ -155,7 +162,11 @@ async function agentFigures(): Promise<void> {
   }
   // BENCH_AGENT_ARGS: extra `pptpmon agent` arguments for an A/B in the same conditions (e.g. --jit).
   const extra = (process.env.BENCH_AGENT_ARGS ?? '').split(' ').filter(Boolean);
-  const agent = inNs(['agent', '-c', join(dir, 'agent.yaml'), ...extra]);
+  // BENCH_AGENT_NODE_OPTIONS: node options for the agent process only (e.g. --trace-gc), for diagnosis.
+  const agentEnv = process.env.BENCH_AGENT_NODE_OPTIONS
+    ? { ...process.env, NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS }
+    : process.env;
+  const agent = inNs(['agent', '-c', join(dir, 'agent.yaml'), ...extra], agentEnv);
   const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   kids.push(baseline);
   await sleep(8000);
