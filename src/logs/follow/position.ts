@@ -17,17 +17,8 @@ export interface FollowedLine {
   readFrom: string;
 }
 
-export interface Position {
-  dev: number;
-  ino: number;
-  offset: number;
-  line: number;
-  lastLineHash: string;
-  lastLineLen: number;
-  firstLineHash: string;
-  /** See FileCheckpoint.seenAt: set while the position is at offset 0 of a generation. */
-  seenAt?: number;
-}
+/** A position is what a checkpoint saves (one shape: the follower saves its positions as they are). */
+export type Position = FileCheckpoint;
 
 export const NL = 0x0a;
 
