@@ -3,6 +3,8 @@
  * build` leave it) gives the same `analyze` output as the development path (`node --import tsx
  * src/cli/main.ts`). bin runs `analyze` from dist/cli/analyze.bundle.js (scripts/bundle-analyze.mjs):
  * this test is what says the bundle is the same program. A stale dist/ fails here: `npm run build`.
+ * bin compiles the bundle from its V8 code cache (bin/analyze-bundle.js); the cache is checked to be
+ * taken under bin's flags, and a cache that does not fit to be ignored (the output is unchanged).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -25,6 +28,7 @@ import { generateSyslog } from '../../bench/analyze/generate.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'pptpmon.js');
 const BUNDLE = join(ROOT, 'dist', 'cli', 'analyze.bundle.js');
+const CACHE = `${BUNDLE}.v8cache`;
 const dir = mkdtempSync(join(tmpdir(), 'pptpmon-installed-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const MTIME = new Date('2026-11-25T00:00:00Z');
@@ -47,11 +51,15 @@ function run(argv: string[], input?: Buffer): Run {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** bin/pptpmon.js as the shell runs it (its shebang's V8 flag included); `pre` are extra node options. */
-function installed(args: string[], input?: Buffer, pre: string[] = []): Run {
+/** The V8 flags of bin/pptpmon.js's shebang (running bin through node directly drops the shebang). */
+function binFlags(): string[] {
   const shebang = readFileSync(BIN, 'utf8').split('\n')[0] ?? '';
-  const flags = shebang.split(' ').filter((w) => w.startsWith('--'));
-  return run([...flags, ...pre, BIN, 'analyze', ...args], input);
+  return shebang.split(' ').filter((w) => w.startsWith('--'));
+}
+
+/** bin/pptpmon.js as the shell runs it (its shebang's V8 flag included); `pre` are extra node options. */
+function installed(args: string[], input?: Buffer, pre: string[] = [], bin = BIN): Run {
+  return run([...binFlags(), ...pre, bin, 'analyze', ...args], input);
 }
 
 function dev(args: string[], input?: Buffer): Run {
@@ -65,8 +73,44 @@ function fixture(name: string, from: string): string {
   return p;
 }
 
-test('the build produced the analyze bundle bin/pptpmon.js runs', () => {
+test('the build produced the analyze bundle bin/pptpmon.js runs, and a code cache V8 takes', () => {
   assert.ok(existsSync(BUNDLE), `${BUNDLE} missing: run \`npm run build\``);
+  assert.ok(existsSync(CACHE), `${CACHE} missing: run \`npm run build\``);
+  const check = (flags: string[]): string =>
+    run([...flags, join(ROOT, 'scripts', 'analyze-code-cache.mjs'), 'check', BUNDLE, CACHE]).out;
+  assert.equal(check(binFlags()), 'cached\n');
+  // Other V8 flags: V8 refuses the cache (bin then compiles from source).
+  assert.equal(check([...binFlags(), '--max-optimized-bytecode-size=1000']), 'not cached\n');
+});
+
+test('a code cache that does not fit the bundle is ignored: same output', () => {
+  // A copy of the installed layout with its own cache file beside the bundle.
+  const root = join(dir, 'inst');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+  for (const f of ['pptpmon.js', 'analyze-bundle.js', 'package.json'])
+    copyFileSync(join(ROOT, 'bin', f), join(root, 'bin', f));
+  const bundle = join(root, 'dist', 'cli', 'analyze.bundle.js');
+  copyFileSync(BUNDLE, bundle);
+  const syslog = fixture('syslog-cache', join(ROOT, 'samples', 'syslog'));
+  const want = installed(['--json', syslog]);
+  assert.equal(want.code, 0, want.err);
+  const real = readFileSync(CACHE);
+  const id = real.subarray(0, 16);
+  const caches: [string, Buffer][] = [
+    ['none', Buffer.alloc(0)],
+    ['V8 data damaged', Buffer.concat([id, Buffer.alloc(real.length - 16, 0x5a)])],
+    ['cut short', real.subarray(0, 100)],
+    ['another build', Buffer.concat([Buffer.from('0123456789abcdef'), real.subarray(16)])],
+  ];
+  for (const [what, data] of caches) {
+    if (data.length > 0) writeFileSync(`${bundle}.v8cache`, data);
+    else rmSync(`${bundle}.v8cache`, { force: true });
+    const got = installed(['--json', syslog], undefined, [], join(root, 'bin', 'pptpmon.js'));
+    assert.equal(got.code, 0, `${what}: ${got.err}`);
+    assert.equal(got.out, want.out, `${what}: stdout differs`);
+    assert.equal(got.err, want.err, `${what}: stderr differs`);
+  }
 });
 
 test('installed CLI = tsx path: JSON, text with sessions, events, on real captures, gzip and stdin', () => {
