@@ -6,13 +6,14 @@
  */
 import type { LineFormat, LogRecord } from '../record.js';
 import { parseJournalJson } from './journal.js';
-import type { Prefix } from './prefix.js';
+import { nameAt, type Prefix } from './prefix.js';
 import { looksRfc5424, parseRfc5424 } from './rfc5424.js';
 import { parseBsd, parseIsoPrefixed, parseOpenwrt, StampCache, type TimeCtx } from './syslog.js';
-import { YearGuess, ZoneClock } from './time.js';
+import { isoOf, monthOfBytes, YearGuess, ZoneClock } from './time.js';
+import type { PlainTail } from './plain.js';
 import { looksLikePppdMessage } from './pppd-logfile.js';
 
-export { ZoneClock, hostTimeZone, checkTimeZone } from './time.js';
+export { ZoneClock, hostTimeZone, checkTimeZone, isoMs, isoOf } from './time.js';
 export { isRelevantProgram, NEEDLES, tagVerdictAt, TAG_OTHER, TAG_RELEVANT, TAG_REPEAT } from './programs.js';
 
 export interface LineParserOptions {
@@ -46,6 +47,12 @@ export class LineParser {
   private lastIsoMs = NaN;
   private lastIso = '';
   private prev: LogRecord | undefined;
+  /** Epoch ms of the record plainBsd() returned last. */
+  plainMs = 0;
+  /** The last stamp plainTime read (its 15 bytes) and its time. */
+  private readonly stamp = Buffer.alloc(15);
+  private stampOk = false;
+  private stampMs = 0;
 
   constructor(opts: LineParserOptions) {
     const clock = typeof opts.zone === 'string' ? new ZoneClock(opts.zone) : opts.zone;
@@ -78,9 +85,86 @@ export class LineParser {
   iso(tMs: number): string {
     if (tMs !== this.lastIsoMs) {
       this.lastIsoMs = tMs;
-      this.lastIso = new Date(tMs).toISOString();
+      this.lastIso = isoOf(tMs);
     }
     return this.lastIso;
+  }
+
+  /**
+   * The record of a plain BSD line `Mmm dd hh:mm:ss HOST TAG[PID]: MSG` (no PRI, no year, no
+   * fraction), from the offsets the reader found on its bytes (plain.ts): the record parse()
+   * gives the line, marked `known` when the reader found it to be known noise; its time in plainMs.
+   * Undefined when the stamp does not read as parseBsd reads it (the reader then takes parse()).
+   */
+  plainBsd(
+    b: Buffer,
+    pos: number,
+    end: number,
+    line: number,
+    tail: PlainTail,
+    known: boolean,
+  ): LogRecord | undefined {
+    const tMs = this.plainTime(b, pos);
+    if (tMs !== tMs) return undefined;
+    const s = b.toString('latin1', pos, end);
+    const host = nameAt(s, 16, tail.hostEnd - pos);
+    const program = nameAt(s, tail.progStart - pos, tail.progEnd - pos);
+    const message = s.slice(tail.msgStart - pos);
+    const ts = this.iso(tMs);
+    // Keys in parse()'s order (one object shape; `known` adds one transition).
+    const rec: LogRecord = known
+      ? {
+          tsSource: 'line',
+          message,
+          raw: s,
+          file: this.file,
+          line,
+          format: 'rfc3164',
+          ts,
+          host,
+          program,
+          pid: tail.pid,
+          known: true,
+        }
+      : {
+          tsSource: 'line',
+          message,
+          raw: s,
+          file: this.file,
+          line,
+          format: 'rfc3164',
+          ts,
+          host,
+          program,
+          pid: tail.pid,
+        };
+    this.prev = rec;
+    this.plainMs = tMs;
+    return rec;
+  }
+
+  /**
+   * parseBsd's time of `Mmm dd hh:mm:ss` at b[pos..pos+15), or NaN: the same month, space-padded or
+   * two-digit day (at least 1), digits of the time (not range-checked, as parseBsd) and year guess.
+   */
+  private plainTime(b: Buffer, pos: number): number {
+    const st = this.stamp;
+    let same = this.stampOk;
+    for (let k = 0; same && k < 15; k++) same = b[pos + k] === st[k];
+    if (same) return this.stampMs;
+    const month0 = monthOfBytes(b, pos);
+    if (month0 < 0 || b[pos + 3] !== 32 || b[pos + 6] !== 32 || b[pos + 9] !== 58 || b[pos + 12] !== 58)
+      return NaN;
+    const day = b[pos + 4] === 32 ? digit(b, pos + 5) : two(b, pos + 4);
+    const h = two(b, pos + 7);
+    const m = two(b, pos + 10);
+    const sec = two(b, pos + 13);
+    if (!(day >= 1) || h !== h || m !== m || sec !== sec) return NaN;
+    const tMs = this.ctx.clock.toUtc(this.ctx.year.yearFor(month0), month0, day, h, m, sec, 0);
+    b.copy(st, 0, pos, pos + 15);
+    this.stampOk = true;
+    this.stampMs = tMs;
+    return tMs;
   }
 
   parse(s: string, line: number): ParsedLine {
@@ -153,6 +237,15 @@ export class LineParser {
     if (p.problem !== undefined) out.problem = p.problem;
     return out;
   }
+}
+
+function digit(b: Uint8Array, i: number): number {
+  const d = (b[i] as number) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+function two(b: Uint8Array, i: number): number {
+  return digit(b, i) * 10 + digit(b, i + 1);
 }
 
 function startsWithLetter(s: string): boolean {

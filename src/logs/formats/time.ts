@@ -22,6 +22,12 @@ export function monthAt(s: string, i: number): number {
   return MONTH_CODES.get(key) ?? -1;
 }
 
+/** monthAt on raw bytes: 0-based month of the name at b[i..i+3), or -1. */
+export function monthOfBytes(b: Uint8Array, i: number): number {
+  const key = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
+  return MONTH_CODES.get(key) ?? -1;
+}
+
 export function isDayNameAt(s: string, i: number): boolean {
   return DAYS.has(s.slice(i, i + 3));
 }
@@ -119,4 +125,65 @@ export class YearGuess {
   yearFor(month0: number): number {
     return month0 > this.refMonth0 ? this.refYear - 1 : this.refYear;
   }
+}
+
+/*
+ * ISO 8601 text of record times, both ways, without Date's general machinery: `toISOString` costs
+ * ~0.7 us and `Date.parse` ~0.25 us a call (measured on node 20), once per record of a large log
+ * whose times change from line to line. Both keep the minute they saw last: log lines come in time
+ * order, so a minute is mostly met many times in a row.
+ */
+const SECS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}Z`);
+/** 0000-01-01 .. 9999-12-31: where toISOString writes a 4-digit year (the only form handled here). */
+const ISO_MIN_MS = -62167219200000;
+const ISO_END_MS = 253402300800000;
+let isoMinute = NaN;
+/** `YYYY-MM-DDTHH:MM:` of isoMinute. */
+let isoPrefix = '';
+
+/** `new Date(t).toISOString()`, the same text (RangeError for an invalid time, as Date's). */
+export function isoOf(t: number): string {
+  if (!Number.isInteger(t)) return new Date(t).toISOString();
+  const minute = Math.floor(t / 60_000) * 60_000;
+  if (minute !== isoMinute) {
+    if (t < ISO_MIN_MS || t >= ISO_END_MS) return new Date(t).toISOString();
+    isoMinute = minute;
+    isoPrefix = new Date(minute).toISOString().slice(0, 17);
+  }
+  const r = t - minute;
+  const s = Math.floor(r / 1000);
+  return isoPrefix + (SECS[s] as string) + (MILLIS[r - s * 1000] as string);
+}
+
+let parsedPrefix = '';
+let parsedMinute = NaN;
+
+/** Two ASCII digits at s[i..i+2) as a number, or NaN. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * `Date.parse(ts)` for the `YYYY-MM-DDTHH:MM:SS.mmmZ` text isoOf and toISOString write (NaN when it
+ * does not parse, as Date.parse); any other form goes to Date.parse itself.
+ */
+export function isoMs(ts: string): number {
+  if (ts.length === 24 && ts.charCodeAt(23) === 90 /* Z */ && ts.charCodeAt(19) === 46 /* . */) {
+    if (!ts.startsWith(parsedPrefix) || parsedPrefix === '') {
+      const m = Date.parse(`${ts.slice(0, 17)}00.000Z`);
+      if (Number.isNaN(m)) return Date.parse(ts);
+      parsedPrefix = ts.slice(0, 17);
+      parsedMinute = m;
+    }
+    const sec = two(ts, 17);
+    const a = ts.charCodeAt(20) - 48;
+    const b = ts.charCodeAt(21) - 48;
+    const c = ts.charCodeAt(22) - 48;
+    if (sec < 60 && a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9)
+      return parsedMinute + sec * 1000 + a * 100 + b * 10 + c;
+  }
+  return Date.parse(ts);
 }

@@ -15,6 +15,7 @@ import {
   LineParser,
   NEEDLES,
   TAG_OTHER,
+  TAG_RELEVANT,
   TAG_START_ALWAYS,
   isRelevantProgram,
   shapeOf,
@@ -23,6 +24,8 @@ import {
 } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
+import type { NoiseFilter } from './noise.js';
+import { newPlainTail, plainTail } from '../formats/plain.js';
 
 export interface TimedRecord {
   rec: LogRecord;
@@ -40,6 +43,8 @@ export interface ScannerOptions {
   maxLineBytes: number;
   /** Untimed lines waiting for a later timestamped line before they fall back to the mtime. */
   maxPending?: number;
+  /** Known-noise recogniser (classify/noise.ts): such lines become `known` records built from their bytes. */
+  noise?: NoiseFilter;
 }
 
 const NEEDLE_BYTES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
@@ -87,6 +92,7 @@ export class LineScanner {
   private shapedEnd = -1;
   private shapedLine = 0;
   private readonly next = new Array<number>(NEEDLES.length).fill(0);
+  private readonly tail = newPlainTail();
   /** Format counts, run-length first: consecutive lines mostly share a format. */
   private runFormat: LineFormat | undefined;
   private runCount = 0;
@@ -206,6 +212,29 @@ export class LineScanner {
     if (this.pending.length >= this.maxPending) this.flushMtime(out);
   }
 
+  /**
+   * A relevant BSD line without PRI (tag at pos + 16) in the plain shape (formats/plain.ts): its record
+   * is built from the offsets found on its bytes, marked `known` when the noise filter says so. False
+   * when the line is not plain or not ASCII (full() takes it then, and reports what is wrong with
+   * it); otherwise the same counts, times and record as full() (test/logs/read/plain.test.ts).
+   */
+  private plain(b: Buffer, pos: number, end: number, line: number, out: TimedRecord[]): boolean {
+    const tail = this.tail;
+    if (!plainTail(b, pos + 16, end, tail) || classifyBytes(b, pos, end) !== ASCII) return false;
+    const nf = this.o.noise;
+    const known = nf !== undefined && nf.matches(b, tail.progStart, tail.progEnd, tail.msgStart, end);
+    const parser = this.o.parser;
+    const rec = parser.plainBsd(b, pos, end, line, tail, known);
+    if (rec === undefined) return false;
+    const t = parser.plainMs;
+    this.count('rfc3164');
+    this.noteTime(t, line, out);
+    if (!isRelevantProgram(rec.program)) return true;
+    this.kept++;
+    out.push({ rec, t });
+    return true;
+  }
+
   private flushMtime(out: TimedRecord[]): void {
     const m = this.o.mtimeMs;
     if (m === undefined) this.flushPending(NaN, 'none', out);
@@ -252,7 +281,7 @@ export class LineScanner {
    * tagStartOf, tagVerdictAt), only the lines are counted in bulk. Returns where it stopped: at the
    * first line it does not settle (another shape, a relevant tag, an over-long or unterminated line).
    */
-  private skipBsd(chunk: Buffer, pos: number): number {
+  private skipBsd(chunk: Buffer, pos: number, out: TimedRecord[]): number {
     const max = this.o.maxLineBytes;
     // Every byte read below is in bounds (an out-of-bounds read would deoptimize the loop).
     const lim = chunk.length - 16;
@@ -274,7 +303,20 @@ export class LineScanner {
       const nl = chunk.indexOf(10, pos + 16);
       if (nl < 0) break;
       const end = chunk[nl - 1] === 13 ? nl - 1 : nl;
-      if (end - pos > max || tagVerdictAt(chunk, pos + 16, end) !== TAG_OTHER) break;
+      if (end - pos > max) break;
+      const v = tagVerdictAt(chunk, pos + 16, end);
+      if (v !== TAG_OTHER) {
+        // A relevant line in the plain shape is read here too; anything else ends the run.
+        if (v !== TAG_RELEVANT) break;
+        if (n > 0) {
+          this.skipped(n, lastStart, lastEnd);
+          n = 0;
+        }
+        if (!this.plain(chunk, pos, end, this.lines + 1, out)) break;
+        this.lines++;
+        pos = nl + 1;
+        continue;
+      }
       n++;
       lastStart = pos;
       lastEnd = end;
@@ -330,7 +372,7 @@ export class LineScanner {
     const max = this.o.maxLineBytes;
     for (;;) {
       // The first line of a file goes through the general path (its time starts the span).
-      if (this.pending.length === 0 && this.firstMs !== undefined) pos = this.skipBsd(chunk, pos);
+      if (this.pending.length === 0 && this.firstMs !== undefined) pos = this.skipBsd(chunk, pos, out);
       const nl = chunk.indexOf(10, pos);
       if (nl < 0) break;
       this.lines++;
@@ -349,8 +391,10 @@ export class LineScanner {
           t >= 0
             ? tagVerdictAt(chunk, t, end) !== TAG_OTHER
             : t === TAG_START_ALWAYS || needleBefore(pos, nl);
-        if (relevant) this.full(chunk, pos, end, chunk, out);
-        else {
+        if (relevant) {
+          if (t !== pos + 16 || f !== 'rfc3164' || !this.plain(chunk, pos, end, this.lines, out))
+            this.full(chunk, pos, end, chunk, out);
+        } else {
           if (f === this.runFormat) this.runCount++;
           else this.count(f);
           this.shapedStart = pos;

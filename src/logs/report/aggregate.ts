@@ -5,6 +5,7 @@
  */
 import type { EndCause, Event } from '../../events/index.js';
 import type { Session } from '../session.js';
+import { isoMs } from '../formats/time.js';
 
 /** Ends that are not failures: the user, an administrator or a configured limit ended the call. */
 const NORMAL_ENDS: ReadonlySet<EndCause> = new Set([
@@ -97,7 +98,7 @@ export interface SessionFigures {
 
 function ms(ts: string | undefined): number | undefined {
   if (ts === undefined) return undefined;
-  const n = Date.parse(ts);
+  const n = isoMs(ts);
   return Number.isNaN(n) ? undefined : n;
 }
 

@@ -8,6 +8,7 @@ import type { Match } from '../classify/types.js';
 import type { LogRecord } from '../record.js';
 import type { Session } from '../session.js';
 import type { CtrlState } from './ctrl.js';
+import { isoMs } from '../formats/time.js';
 
 export const MAX_EVIDENCE = 60;
 export const MAX_EVENT_IDS = 200;
@@ -51,7 +52,7 @@ let lastTsMs: number | undefined;
 export function tsMs(ts: string | undefined): number | undefined {
   if (ts === undefined) return undefined;
   if (ts === lastTsText) return lastTsMs;
-  const n = Date.parse(ts);
+  const n = isoMs(ts);
   lastTsText = ts;
   lastTsMs = Number.isNaN(n) ? undefined : n;
   return lastTsMs;

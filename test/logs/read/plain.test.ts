@@ -1,0 +1,184 @@
+/**
+ * The reader's byte-level path for plain BSD lines (src/logs/formats/plain.ts, LineParser.plainBsd) and
+ * the known-noise marks (classify/noise.ts) change nothing but speed:
+ * - every record equals what LineParser.parse gives for its line (the general path), on the
+ *   benchmark's generated syslog and on lines built to sit on each edge of the plain shape;
+ * - `known` is set only on records the classifiers answer KNOWN, and on most of those of a debug log;
+ * - `analyze` writes the same JSON, NDJSON and text with the noise marks on and off, on every corpus
+ *   file and on the generated log.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSyslog } from '../../../bench/analyze/generate.js';
+import { classifyRecord, KNOWN } from '../../../src/logs/classify/index.js';
+import { NOISE } from '../../../src/logs/classify/noise.js';
+import { LineParser, ZoneClock, isRelevantProgram } from '../../../src/logs/formats/index.js';
+import { LogReader } from '../../../src/logs/read/index.js';
+import type { LogRecord } from '../../../src/logs/record.js';
+import { runAnalyze } from '../../../src/logs/report/index.js';
+
+const CORPUS = new URL('../../corpus/', import.meta.url);
+const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'pptpmon-plain-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const MTIME = new Date('2026-11-25T00:00:00Z');
+const ZONE = 'Europe/Berlin';
+
+function file(name: string, data: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  utimesSync(p, MTIME, MTIME);
+  return p;
+}
+
+async function read(path: string, noise: boolean): Promise<LogRecord[]> {
+  const r = new LogReader([path], { timeZone: ZONE, ...(noise ? { noise: NOISE } : {}) });
+  await r.open();
+  const out: LogRecord[] = [];
+  for await (const b of r.batches()) out.push(...b);
+  return out;
+}
+
+/** The general path, line by line: what the reader must give for a file of timestamped lines. */
+function reference(path: string): LogRecord[] {
+  const parser = new LineParser({ file: path, zone: new ZoneClock(ZONE), refMs: MTIME.getTime() });
+  const lines = readFileSync(path, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const out: LogRecord[] = [];
+  lines.forEach((l, i) => {
+    const { rec } = parser.parse(l.endsWith('\r') ? l.slice(0, -1) : l, i + 1);
+    if (isRelevantProgram(rec.program)) out.push(rec);
+  });
+  return out;
+}
+
+function withoutKnown(recs: LogRecord[]): LogRecord[] {
+  return recs.map((r) => {
+    const { known: _k, ...rest } = r;
+    return rest;
+  });
+}
+
+/** Lines on each edge of the plain shape; all must come out as the general path reads them. */
+function edgeLines(): string {
+  const s = 'Nov 20 10:00:0';
+  const rows: string[] = [];
+  const messages = [
+    'GRE: accepting packet #12',
+    'CTRL: I wrote 24 bytes to the client.',
+    'sent [LCP EchoReq id=0x1 magic=0x1]',
+    'sent [LCP ConfReq id=0x1 <asyncmap 0x0>]',
+    'anon log[ctrlp_rep:pptp_ctrl.c:256]: Sent control packet type is 5',
+    'Connect: ppp0 <--> /dev/pts/1',
+    'message repeated 3 times: [ GRE: accepting packet #12]',
+    'message repeated soon',
+    'caf\u00e9 GRE: accepting',
+  ];
+  const tails = [
+    (m: string) => `vpn1 pptpd[100]: ${m}`,
+    (m: string) => `vpn1 pppd[200]: ${m}`,
+    (m: string) => `vpn1 pptp[300]: ${m}`,
+    (m: string) => `vpn1  pppd[200]: ${m}`, // two spaces
+    (m: string) => `2026 pppd[200]: ${m}`, // a year, not a host
+    (m: string) => `1234 pppd[200]: ${m}`, // four digits outside the year range: still not taken
+    (m: string) => `fe80::1 pppd[200]: ${m}`,
+    (m: string) => `pppd[200]: ${m}`, // busybox -S: no host
+    (m: string) => `vpn1 pppd: ${m}`, // no pid
+    (m: string) => `vpn1 pppd[]: ${m}`,
+    (m: string) => `vpn1 pppd[1234567890]: ${m}`,
+    (m: string) => `vpn1 pppd[200]:${m}`, // no space after the colon
+    (m: string) => `vpn1 pppd[200]:  ${m}`,
+    (m: string) => `vpn1 Pppd[200]: ${m}`,
+    (m: string) => `vpn1 radiusd[5]: ${m}`,
+    (m: string) => `vpn1 pppd[200] ${m}`,
+  ];
+  let n = 0;
+  for (const t of tails)
+    for (const m of messages) {
+      const sec = n++ % 10;
+      rows.push(`${s}${sec} ${t(m)}`);
+      rows.push(`Nov  2 10:00:0${sec} ${t(m)}`); // space-padded day
+    }
+  rows.push('Foo 20 10:00:00 vpn1 pppd[1]: Exit.'); // not a month
+  rows.push('Nov 00 10:00:00 vpn1 pppd[1]: Exit.'); // day 0
+  rows.push('Nov 20 1x:00:00 vpn1 pppd[1]: Exit.');
+  rows.push('Nov 20 99:99:99 vpn1 pppd[1]: Exit.'); // not range-checked by parseBsd either
+  rows.push('Nov 20 10:00:00 vpn1 pppd[1]: Exit.\r'); // CRLF
+  rows.push('Nov 20 10:00:00 vpn1 pppd[1]: ');
+  rows.push('Nov 20 10:00:00 vpn1 pppd[1]:');
+  rows.push('Dec 31 23:59:59 vpn1 pppd[1]: Exit.'); // later month than the mtime: the year before
+  return rows.join('\n') + '\n';
+}
+
+test('plain lines: every record is the general path record (generated log and edge lines)', async () => {
+  const gen = join(dir, 'gen.log');
+  await generateSyslog(gen, 30_000, 7, SAMPLE);
+  utimesSync(gen, MTIME, MTIME);
+  const edges = file('edges.log', edgeLines());
+  for (const path of [gen, edges]) {
+    const want = reference(path);
+    for (const noise of [false, true]) {
+      const got = await read(path, noise);
+      assert.ok(want.length > 50, `${path}: ${want.length} records`);
+      assert.deepStrictEqual(withoutKnown(got), want, `${path} noise=${noise}`);
+      if (!noise) assert.ok(got.every((r) => r.known === undefined));
+    }
+  }
+});
+
+test('known marks only KNOWN lines, and most of those of a debug log', async () => {
+  const gen = join(dir, 'gen2.log');
+  await generateSyslog(gen, 30_000, 11, SAMPLE);
+  const recs = await read(gen, true);
+  let known = 0;
+  let knownToClassifier = 0;
+  for (const r of recs) {
+    const isKnown = classifyRecord(r).match === KNOWN;
+    if (isKnown) knownToClassifier++;
+    if (r.known === true) {
+      known++;
+      assert.ok(isKnown, `marked known but not KNOWN: ${r.raw}`);
+    }
+  }
+  assert.ok(knownToClassifier > 500, `${knownToClassifier} KNOWN`);
+  // GRE/CTRL chatter, pppd's sent dumps and pptp-linux chatter are most of the KNOWN lines.
+  assert.ok(known >= knownToClassifier * 0.7, `${known} of ${knownToClassifier} KNOWN lines marked`);
+});
+
+async function analyze(files: string[], output: 'json' | 'events' | 'text', noise: boolean): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await runAnalyze({
+    files,
+    output,
+    sessionsTable: output === 'text',
+    timeZone: ZONE,
+    nowMs: MTIME.getTime(),
+    parallel: false,
+    noise,
+    write: (s) => (out += s),
+    writeErr: (s) => (err += s),
+  });
+  return `${code}\n${err}\n${out}`;
+}
+
+test('analyze: same JSON, NDJSON and text with the noise marks on and off', async () => {
+  const logs: string[] = [];
+  for (const sub of readdirSync(CORPUS, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    for (const f of readdirSync(new URL(`${sub.name}/`, CORPUS)))
+      if (f.endsWith('.log')) logs.push(new URL(`${sub.name}/${f}`, CORPUS).pathname);
+  }
+  assert.ok(logs.length >= 10);
+  const gen = join(dir, 'gen3.log');
+  await generateSyslog(gen, 20_000, 3, SAMPLE);
+  for (const files of [...logs.map((l) => [l]), [gen], [gen, file('edges2.log', edgeLines())]])
+    for (const output of ['json', 'events', 'text'] as const) {
+      const on = await analyze(files, output, true);
+      const off = await analyze(files, output, false);
+      assert.equal(on, off, `${files.join(' ')} ${output}`);
+    }
+});
