@@ -125,8 +125,6 @@ export class LogPipeline {
   }
 
   private classify(rec: LogRecord): Event[] {
-    // Known noise recognised by the reader (classify/noise.ts): what a KNOWN match does below.
-    if (rec.known === true) return this.noise(rec);
     const { family, match } = classifyRecord(rec);
     if (family === undefined) return [];
     if (match === undefined) {
@@ -136,20 +134,18 @@ export class LogPipeline {
       this.tracker.apply(rec, family, {}, [], true);
       return [];
     }
-    if (match === KNOWN) return this.noise(rec);
+    if (match === KNOWN) {
+      // Known noise (debug dumps, chatter): nothing for sessions but the clock (waiting sessions expire).
+      const ended: Event[] = [];
+      this.tracker.tick(rec, ended);
+      this.events += ended.length;
+      return ended;
+    }
     const events =
       match.events === undefined ? [] : match.events.map((d, i) => this.stamp(rec, d, i, match.redact));
     if (family !== 'other') this.tracker.apply(rec, family, match, events);
     this.events += events.length;
     return events;
-  }
-
-  /** Known noise (debug dumps, chatter): nothing for sessions but the clock (waiting sessions expire). */
-  private noise(rec: LogRecord): Event[] {
-    const ended: Event[] = [];
-    this.tracker.tick(rec, ended);
-    this.events += ended.length;
-    return ended;
   }
 
   private stamp(rec: LogRecord, d: EventDraft, index: number, redact?: (raw: string) => string): Event {

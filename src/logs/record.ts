@@ -35,9 +35,4 @@ export interface LogRecord {
   format: LineFormat;
   /** Set on a `last message repeated N times` record: N, applying to the previous record. */
   repeated?: number;
-  /**
-   * The reader found the line to be known noise of its program (classify/noise.ts): the pipeline
-   * counts it and moves its clock without classifying it (what a KNOWN match does).
-   */
-  known?: true;
 }

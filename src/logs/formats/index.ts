@@ -93,17 +93,10 @@ export class LineParser {
   /**
    * The record of a plain BSD line `Mmm dd hh:mm:ss HOST TAG[PID]: MSG` (no PRI, no year, no
    * fraction), from the offsets the reader found on its bytes (plain.ts): the record parse()
-   * gives the line, marked `known` when the reader found it to be known noise; its time in plainMs.
+   * gives the line; its time in plainMs.
    * Undefined when the stamp does not read as parseBsd reads it (the reader then takes parse()).
    */
-  plainBsd(
-    b: Buffer,
-    pos: number,
-    end: number,
-    line: number,
-    tail: PlainTail,
-    known: boolean,
-  ): LogRecord | undefined {
+  plainBsd(b: Buffer, pos: number, end: number, line: number, tail: PlainTail): LogRecord | undefined {
     const tMs = this.plainTime(b, pos);
     if (tMs !== tMs) return undefined;
     const s = b.toString('latin1', pos, end);
@@ -111,33 +104,19 @@ export class LineParser {
     const program = nameAt(s, tail.progStart - pos, tail.progEnd - pos);
     const message = s.slice(tail.msgStart - pos);
     const ts = this.iso(tMs);
-    // Keys in parse()'s order (one object shape; `known` adds one transition).
-    const rec: LogRecord = known
-      ? {
-          tsSource: 'line',
-          message,
-          raw: s,
-          file: this.file,
-          line,
-          format: 'rfc3164',
-          ts,
-          host,
-          program,
-          pid: tail.pid,
-          known: true,
-        }
-      : {
-          tsSource: 'line',
-          message,
-          raw: s,
-          file: this.file,
-          line,
-          format: 'rfc3164',
-          ts,
-          host,
-          program,
-          pid: tail.pid,
-        };
+    // Keys in parse()'s order: one object shape for both paths.
+    const rec: LogRecord = {
+      tsSource: 'line',
+      message,
+      raw: s,
+      file: this.file,
+      line,
+      format: 'rfc3164',
+      ts,
+      host,
+      program,
+      pid: tail.pid,
+    };
     this.prev = rec;
     this.plainMs = tMs;
     return rec;

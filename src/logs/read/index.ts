@@ -7,9 +7,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LineParser, ZoneClock, hostTimeZone } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
-import type { NoiseRule } from '../classify/noise.js';
 import { IssueLog, type InputIssue } from './issues.js';
-import { NoiseFilter } from './noise.js';
 import { LineScanner, type TimedRecord } from './scanner.js';
 import { openInput, type InputSource } from './source.js';
 
@@ -28,10 +26,10 @@ export interface ReadOptions {
   /** Reference "now" for stdin's yearless lines (tests pin it). */
   nowMs?: number;
   /**
-   * Known-noise rules (classify/noise.ts NOISE): lines they take are handed on marked `known`,
-   * built without the general parse. For a consumer that classifies through LogPipeline.
+   * Read plain BSD lines from their bytes (formats/plain.ts; default true). Off, every kept line
+   * goes through LineParser.parse: the same records (tests compare both), only slower.
    */
-  noise?: readonly NoiseRule[];
+  plainBytes?: boolean;
 }
 
 export interface FileSummary {
@@ -94,12 +92,10 @@ export class LogReader {
   private readonly files: string[];
   private readonly streams: Stream[] = [];
   private readonly clock: ZoneClock;
-  private readonly noise: NoiseFilter | undefined;
 
   constructor(files: string[], opts: ReadOptions = {}) {
     this.files = files;
     this.opts = opts;
-    this.noise = opts.noise !== undefined && opts.noise.length > 0 ? new NoiseFilter(opts.noise) : undefined;
     this.issues = new IssueLog(opts.onIssue);
     this.clock = new ZoneClock(opts.timeZone ?? hostTimeZone());
   }
@@ -128,7 +124,7 @@ export class LogReader {
         mtimeMs: src.mtimeMs,
         issues: this.issues,
         maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-        ...(this.noise !== undefined ? { noise: this.noise } : {}),
+        plainBytes: this.opts.plainBytes !== false,
       });
       const it = scan(src, scanner, this.issues)[Symbol.asyncIterator]();
       this.streams.push({ scanner, src, it, batch: [], idx: 0, lastT: -Infinity, startT: NaN, done: false });

@@ -24,7 +24,6 @@ import {
 } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
-import type { NoiseFilter } from './noise.js';
 import { newPlainTail, plainTail } from '../formats/plain.js';
 
 export interface TimedRecord {
@@ -43,8 +42,8 @@ export interface ScannerOptions {
   maxLineBytes: number;
   /** Untimed lines waiting for a later timestamped line before they fall back to the mtime. */
   maxPending?: number;
-  /** Known-noise recogniser (classify/noise.ts): such lines become `known` records built from their bytes. */
-  noise?: NoiseFilter;
+  /** Read plain BSD lines from their bytes (formats/plain.ts); false: all through LineParser.parse. */
+  plainBytes?: boolean;
 }
 
 const NEEDLE_BYTES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
@@ -93,6 +92,7 @@ export class LineScanner {
   private shapedLine = 0;
   private readonly next = new Array<number>(NEEDLES.length).fill(0);
   private readonly tail = newPlainTail();
+  private readonly plainBytes: boolean;
   /** Format counts, run-length first: consecutive lines mostly share a format. */
   private runFormat: LineFormat | undefined;
   private runCount = 0;
@@ -101,6 +101,7 @@ export class LineScanner {
   constructor(o: ScannerOptions) {
     this.o = o;
     this.maxPending = o.maxPending ?? 10_000;
+    this.plainBytes = o.plainBytes !== false;
   }
 
   private count(f: LineFormat): void {
@@ -214,17 +215,16 @@ export class LineScanner {
 
   /**
    * A relevant BSD line without PRI (tag at pos + 16) in the plain shape (formats/plain.ts): its record
-   * is built from the offsets found on its bytes, marked `known` when the noise filter says so. False
-   * when the line is not plain or not ASCII (full() takes it then, and reports what is wrong with
-   * it); otherwise the same counts, times and record as full() (test/logs/read/plain.test.ts).
+   * is built from the offsets found on its bytes. False when the line is not plain or not ASCII
+   * (full() takes it then, and reports what is wrong with it); otherwise the same counts, times and
+   * record as full() (test/logs/read/plain.test.ts).
    */
   private plain(b: Buffer, pos: number, end: number, line: number, out: TimedRecord[]): boolean {
     const tail = this.tail;
-    if (!plainTail(b, pos + 16, end, tail) || classifyBytes(b, pos, end) !== ASCII) return false;
-    const nf = this.o.noise;
-    const known = nf !== undefined && nf.matches(b, tail.progStart, tail.progEnd, tail.msgStart, end);
+    if (!this.plainBytes || !plainTail(b, pos + 16, end, tail) || classifyBytes(b, pos, end) !== ASCII)
+      return false;
     const parser = this.o.parser;
-    const rec = parser.plainBsd(b, pos, end, line, tail, known);
+    const rec = parser.plainBsd(b, pos, end, line, tail);
     if (rec === undefined) return false;
     const t = parser.plainMs;
     this.count('rfc3164');

@@ -4,7 +4,6 @@
  * stream into the JSON document and events into NDJSON, so memory stays bounded by the open sessions.
  */
 import type { Readable } from 'node:stream';
-import { NOISE } from '../classify/noise.js';
 import { LogPipeline } from '../pipeline.js';
 import { LogReader, formatIssue, type ReadOptions } from '../read/index.js';
 import { ParallelReader, worthParallel } from '../read/parallel.js';
@@ -31,11 +30,6 @@ export interface AnalyzeOptions {
    * true/false forces it (tests compare both).
    */
   parallel?: boolean;
-  /**
-   * Recognise known noise while reading (classify/noise.ts; default true). Same output either way
-   * (tests compare both); off, every line is parsed and classified.
-   */
-  noise?: boolean;
   /** A ParallelReader already started on `files` (the CLI starts it before loading this module). */
   reader?: ParallelReader;
   write: (s: string) => void;
@@ -73,11 +67,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<number> {
     const parallel = o.stdin === undefined && (o.parallel ?? (await worthParallel(o.files)));
     reader = parallel
       ? new ParallelReader(o.files, ro)
-      : new LogReader(o.files, {
-          ...ro,
-          ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
-          ...(o.noise !== false ? { noise: NOISE } : {}),
-        });
+      : new LogReader(o.files, { ...ro, ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) });
   }
   await reader.open();
   const pipeline = new LogPipeline(o.defaultHost !== undefined ? { host: o.defaultHost } : {});

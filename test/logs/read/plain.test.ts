@@ -1,11 +1,10 @@
 /**
- * The reader's byte-level path for plain BSD lines (src/logs/formats/plain.ts, LineParser.plainBsd) and
- * the known-noise marks (classify/noise.ts) change nothing but speed:
+ * The reader's byte-level path for plain BSD lines (src/logs/formats/plain.ts, LineParser.plainBsd)
+ * changes nothing but speed:
  * - every record equals what LineParser.parse gives for its line (the general path), on the
  *   benchmark's generated syslog and on lines built to sit on each edge of the plain shape;
- * - `known` is set only on records the classifiers answer KNOWN, and on most of those of a debug log;
- * - `analyze` writes the same JSON, NDJSON and text with the noise marks on and off, on every corpus
- *   file and on the generated log.
+ * - on every corpus file (all formats, untimed pppd logfile lines, damaged input) the reader gives the
+ *   same records and file summaries with the byte path on and off, and so does a generated log.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,12 +12,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSyslog } from '../../../bench/analyze/generate.js';
-import { classifyRecord, KNOWN } from '../../../src/logs/classify/index.js';
-import { NOISE } from '../../../src/logs/classify/noise.js';
 import { LineParser, ZoneClock, isRelevantProgram } from '../../../src/logs/formats/index.js';
-import { LogReader } from '../../../src/logs/read/index.js';
+import { LogReader, type FileSummary } from '../../../src/logs/read/index.js';
 import type { LogRecord } from '../../../src/logs/record.js';
-import { runAnalyze } from '../../../src/logs/report/index.js';
 
 const CORPUS = new URL('../../corpus/', import.meta.url);
 const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
@@ -34,12 +30,15 @@ function file(name: string, data: string): string {
   return p;
 }
 
-async function read(path: string, noise: boolean): Promise<LogRecord[]> {
-  const r = new LogReader([path], { timeZone: ZONE, ...(noise ? { noise: NOISE } : {}) });
+async function read(
+  files: string[],
+  plainBytes: boolean,
+): Promise<{ recs: LogRecord[]; sums: FileSummary[]; issues: number }> {
+  const r = new LogReader(files, { timeZone: ZONE, nowMs: MTIME.getTime(), plainBytes });
   await r.open();
-  const out: LogRecord[] = [];
-  for await (const b of r.batches()) out.push(...b);
-  return out;
+  const recs: LogRecord[] = [];
+  for await (const b of r.batches()) recs.push(...b);
+  return { recs, sums: r.summaries(), issues: [...r.issues.counts.values()].reduce((a, n) => a + n, 0) };
 }
 
 /** The general path, line by line: what the reader must give for a file of timestamped lines. */
@@ -53,13 +52,6 @@ function reference(path: string): LogRecord[] {
     if (isRelevantProgram(rec.program)) out.push(rec);
   });
   return out;
-}
-
-function withoutKnown(recs: LogRecord[]): LogRecord[] {
-  return recs.map((r) => {
-    const { known: _k, ...rest } = r;
-    return rest;
-  });
 }
 
 /** Lines on each edge of the plain shape; all must come out as the general path reads them. */
@@ -120,52 +112,13 @@ test('plain lines: every record is the general path record (generated log and ed
   const edges = file('edges.log', edgeLines());
   for (const path of [gen, edges]) {
     const want = reference(path);
-    for (const noise of [false, true]) {
-      const got = await read(path, noise);
-      assert.ok(want.length > 50, `${path}: ${want.length} records`);
-      assert.deepStrictEqual(withoutKnown(got), want, `${path} noise=${noise}`);
-      if (!noise) assert.ok(got.every((r) => r.known === undefined));
-    }
+    assert.ok(want.length > 50, `${path}: ${want.length} records`);
+    const { recs } = await read([path], true);
+    assert.deepStrictEqual(recs, want, path);
   }
 });
 
-test('known marks only KNOWN lines, and most of those of a debug log', async () => {
-  const gen = join(dir, 'gen2.log');
-  await generateSyslog(gen, 30_000, 11, SAMPLE);
-  const recs = await read(gen, true);
-  let known = 0;
-  let knownToClassifier = 0;
-  for (const r of recs) {
-    const isKnown = classifyRecord(r).match === KNOWN;
-    if (isKnown) knownToClassifier++;
-    if (r.known === true) {
-      known++;
-      assert.ok(isKnown, `marked known but not KNOWN: ${r.raw}`);
-    }
-  }
-  assert.ok(knownToClassifier > 500, `${knownToClassifier} KNOWN`);
-  // GRE/CTRL chatter, pppd's sent dumps and pptp-linux chatter are most of the KNOWN lines.
-  assert.ok(known >= knownToClassifier * 0.7, `${known} of ${knownToClassifier} KNOWN lines marked`);
-});
-
-async function analyze(files: string[], output: 'json' | 'events' | 'text', noise: boolean): Promise<string> {
-  let out = '';
-  let err = '';
-  const code = await runAnalyze({
-    files,
-    output,
-    sessionsTable: output === 'text',
-    timeZone: ZONE,
-    nowMs: MTIME.getTime(),
-    parallel: false,
-    noise,
-    write: (s) => (out += s),
-    writeErr: (s) => (err += s),
-  });
-  return `${code}\n${err}\n${out}`;
-}
-
-test('analyze: same JSON, NDJSON and text with the noise marks on and off', async () => {
+test('same records, summaries and issues with the byte path on and off (corpus, generated log)', async () => {
   const logs: string[] = [];
   for (const sub of readdirSync(CORPUS, { withFileTypes: true })) {
     if (!sub.isDirectory()) continue;
@@ -175,10 +128,12 @@ test('analyze: same JSON, NDJSON and text with the noise marks on and off', asyn
   assert.ok(logs.length >= 10);
   const gen = join(dir, 'gen3.log');
   await generateSyslog(gen, 20_000, 3, SAMPLE);
-  for (const files of [...logs.map((l) => [l]), [gen], [gen, file('edges2.log', edgeLines())]])
-    for (const output of ['json', 'events', 'text'] as const) {
-      const on = await analyze(files, output, true);
-      const off = await analyze(files, output, false);
-      assert.equal(on, off, `${files.join(' ')} ${output}`);
-    }
+  let records = 0;
+  for (const files of [...logs.map((l) => [l]), [gen, file('edges2.log', edgeLines())]]) {
+    const on = await read(files, true);
+    const off = await read(files, false);
+    assert.deepStrictEqual(on, off, files.join(' '));
+    records += on.recs.length;
+  }
+  assert.ok(records > 2000, `${records} records compared`);
 });
