@@ -14,7 +14,15 @@ import type { PlainTail } from './plain.js';
 import { looksLikePppdMessage } from './pppd-logfile.js';
 
 export { ZoneClock, hostTimeZone, checkTimeZone, isoMs, isoOf } from './time.js';
-export { isRelevantProgram, NEEDLES, tagVerdictAt, TAG_OTHER, TAG_RELEVANT, TAG_REPEAT } from './programs.js';
+export {
+  isRelevantProgram,
+  NEEDLES,
+  tagVerdictAt,
+  tagVerdictFast,
+  TAG_OTHER,
+  TAG_RELEVANT,
+  TAG_REPEAT,
+} from './programs.js';
 
 export interface LineParserOptions {
   file: string;

@@ -83,3 +83,35 @@ export function tagVerdictAt(b: Uint8Array, t: number, end: number): number {
   }
   return TAG_OTHER;
 }
+
+/**
+ * tagVerdictAt for the usual shape, `HOST TAG[...` or `HOST TAG: ...`, in one pass over the bytes:
+ * the run of skipped lines in the reader calls this once per line of a large log. A tag without a
+ * p or r in any case cannot hold ppp, pptp or radius, so most tags are judged without hasNeedle.
+ * Anything else (no host, a third token, sysklogd's repeat) is answered by tagVerdictAt itself, so
+ * the verdict is always the same (test/logs/formats/programs.test.ts).
+ */
+export function tagVerdictFast(b: Uint8Array, t: number, end: number): number {
+  let k = t;
+  let c = 0;
+  while (k < end) {
+    c = b[k] as number;
+    if (c === 32 || c === 91 || c === 58) break;
+    k++;
+  }
+  // The first token must end in a space (a host). sysklogd's `last message repeated` needs no check
+  // of its own: its second token (`message`) ends in a space too, which is answered below.
+  if (c !== 32 || k >= end) return tagVerdictAt(b, t, end);
+  let j = k + 1;
+  let pr = false;
+  while (j < end) {
+    c = b[j] as number;
+    if (c === 32 || c === 91 || c === 58) break;
+    const l = c | 32;
+    if (l === 112 || l === 114) pr = true;
+    j++;
+  }
+  // The second token is no tag (a third token follows, or sysklogd's repeat): the general rule.
+  if (j >= end || c === 32) return tagVerdictAt(b, t, end);
+  return pr && hasNeedle(b, k + 1, j) ? TAG_RELEVANT : TAG_OTHER;
+}

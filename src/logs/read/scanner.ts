@@ -21,6 +21,7 @@ import {
   shapeOf,
   tagStartOf,
   tagVerdictAt,
+  tagVerdictFast,
 } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
@@ -304,7 +305,7 @@ export class LineScanner {
       if (nl < 0) break;
       const end = chunk[nl - 1] === 13 ? nl - 1 : nl;
       if (end - pos > max) break;
-      const v = tagVerdictAt(chunk, pos + 16, end);
+      const v = tagVerdictFast(chunk, pos + 16, end);
       if (v !== TAG_OTHER) {
         // A relevant line in the plain shape is read here too; anything else ends the run.
         if (v !== TAG_RELEVANT) break;
