@@ -134,7 +134,8 @@ export class YearGuess {
  * order, so a minute is mostly met many times in a row.
  */
 const SECS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}Z`);
+/** `.mmmZ` texts, made on first use: syslog times mostly have none (`.000Z`), and the agent keeps this. */
+const MILLIS: string[] = [];
 /** 0000-01-01 .. 9999-12-31: where toISOString writes a 4-digit year (the only form handled here). */
 const ISO_MIN_MS = -62167219200000;
 const ISO_END_MS = 253402300800000;
@@ -153,7 +154,9 @@ export function isoOf(t: number): string {
   }
   const r = t - minute;
   const s = Math.floor(r / 1000);
-  return isoPrefix + (SECS[s] as string) + (MILLIS[r - s * 1000] as string);
+  const ms = r - s * 1000;
+  const tail = (MILLIS[ms] ??= `.${String(ms).padStart(3, '0')}Z`);
+  return isoPrefix + (SECS[s] as string) + tail;
 }
 
 let parsedPrefix = '';
