@@ -222,8 +222,7 @@ export class LineScanner {
    */
   private plain(b: Buffer, pos: number, end: number, line: number, out: TimedRecord[]): boolean {
     const tail = this.tail;
-    if (!this.plainBytes || !plainTail(b, pos + 16, end, tail) || classifyBytes(b, pos, end) !== ASCII)
-      return false;
+    if (!this.plainBytes || !plainTail(b, pos + 16, end, tail)) return false;
     const parser = this.o.parser;
     const rec = parser.plainBsd(b, pos, end, line, tail);
     if (rec === undefined) return false;

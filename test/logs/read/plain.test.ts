@@ -23,9 +23,9 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const MTIME = new Date('2026-11-25T00:00:00Z');
 const ZONE = 'Europe/Berlin';
 
-function file(name: string, data: string): string {
+function file(name: string, data: string, encoding: BufferEncoding = 'utf8'): string {
   const p = join(dir, name);
-  writeFileSync(p, data);
+  writeFileSync(p, data, encoding);
   utimesSync(p, MTIME, MTIME);
   return p;
 }
@@ -68,6 +68,7 @@ function edgeLines(): string {
     'message repeated 3 times: [ GRE: accepting packet #12]',
     'message repeated soon',
     'caf\u00e9 GRE: accepting',
+    'tab\there, escape \u001b[0m, one \u0001 control',
   ];
   const tails = [
     (m: string) => `vpn1 pptpd[100]: ${m}`,
@@ -129,10 +130,24 @@ test('same records, summaries and issues with the byte path on and off (corpus, 
   const gen = join(dir, 'gen3.log');
   await generateSyslog(gen, 20_000, 3, SAMPLE);
   let records = 0;
-  for (const files of [...logs.map((l) => [l]), [gen, file('edges2.log', edgeLines())]]) {
+  // Control characters: a few are text (read), many make the line binary (skipped and reported).
+  const ctl = file(
+    'ctl.log',
+    [
+      'Nov 20 10:00:00 vpn1 pppd[7]: Exit.',
+      `Nov 20 10:00:01 vpn1 pppd[7]: ${'\u0001'.repeat(60)}`,
+      'Nov 20 10:00:02 vpn1 pppd[7]: a\u0002b\rc',
+      'Nov 20 10:00:03 vpn1 pppd[7]: \u00ff\u00fe latin-1, not UTF-8',
+      '',
+    ].join('\n'),
+    'latin1',
+  );
+  for (const files of [...logs.map((l) => [l]), [gen, file('edges2.log', edgeLines())], [ctl]]) {
     const on = await read(files, true);
     const off = await read(files, false);
     assert.deepStrictEqual(on, off, files.join(' '));
+    if (files[0] === ctl)
+      assert.equal(on.issues, 2, 'the binary line and the invalid UTF-8 line are reported');
     records += on.recs.length;
   }
   assert.ok(records > 2000, `${records} records compared`);
