@@ -4,7 +4,21 @@
  * the real reader), else through the small adapter below (BSD syslog with/without host, short-iso,
  * pppd logfile).
  */
+import { readdirSync } from 'node:fs';
 import type { LogRecord } from '../../src/logs/record.js';
+
+const CORPUS = new URL('../corpus/', import.meta.url);
+
+/** Paths of every corpus log, test/corpus/<program>/<case>.log. */
+export function corpusLogs(): string[] {
+  const out: string[] = [];
+  for (const sub of readdirSync(CORPUS, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    for (const f of readdirSync(new URL(`${sub.name}/`, CORPUS)))
+      if (f.endsWith('.log')) out.push(new URL(`${sub.name}/${f}`, CORPUS).pathname);
+  }
+  return out;
+}
 
 export interface ExpectedEvent {
   line: number;

@@ -68,7 +68,7 @@ export function plainTail(b: Uint8Array, t: number, end: number, out: PlainTail)
   return true;
 }
 
-export function startsWith(b: Uint8Array, i: number, end: number, p: Uint8Array): boolean {
+function startsWith(b: Uint8Array, i: number, end: number, p: Uint8Array): boolean {
   const n = p.length;
   if (end - i < n) return false;
   for (let k = 0; k < n; k++) if (b[i + k] !== p[k]) return false;

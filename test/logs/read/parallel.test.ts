@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,8 +19,8 @@ import { PARALLEL_MIN_BYTES, worthParallel } from '../../../src/logs/read/parall
 import { decodeBatch, encodeBatch } from '../../../src/logs/read/transfer.js';
 import type { LogRecord } from '../../../src/logs/record.js';
 import { runAnalyze } from '../../../src/logs/report/index.js';
+import { corpusLogs } from '../corpus-support.js';
 
-const CORPUS = new URL('../../corpus/', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'pptpmon-parallel-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -30,16 +30,6 @@ function file(name: string, data: Buffer | string): string {
   const t = new Date('2026-11-25T00:00:00Z');
   utimesSync(p, t, t);
   return p;
-}
-
-function corpusLogs(): string[] {
-  const out: string[] = [];
-  for (const sub of readdirSync(CORPUS, { withFileTypes: true })) {
-    if (!sub.isDirectory()) continue;
-    for (const f of readdirSync(new URL(`${sub.name}/`, CORPUS)))
-      if (f.endsWith('.log')) out.push(new URL(`${sub.name}/${f}`, CORPUS).pathname);
-  }
-  return out;
 }
 
 test('encode/decode: every corpus file, record for record', async () => {

@@ -8,15 +8,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSyslog } from '../../../bench/analyze/generate.js';
 import { LineParser, ZoneClock, isRelevantProgram } from '../../../src/logs/formats/index.js';
 import { LogReader, type FileSummary } from '../../../src/logs/read/index.js';
 import type { LogRecord } from '../../../src/logs/record.js';
+import { corpusLogs } from '../corpus-support.js';
 
-const CORPUS = new URL('../../corpus/', import.meta.url);
 const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pptpmon-plain-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,12 +120,7 @@ test('plain lines: every record is the general path record (generated log and ed
 });
 
 test('same records, summaries and issues with the byte path on and off (corpus, generated log)', async () => {
-  const logs: string[] = [];
-  for (const sub of readdirSync(CORPUS, { withFileTypes: true })) {
-    if (!sub.isDirectory()) continue;
-    for (const f of readdirSync(new URL(`${sub.name}/`, CORPUS)))
-      if (f.endsWith('.log')) logs.push(new URL(`${sub.name}/${f}`, CORPUS).pathname);
-  }
+  const logs = corpusLogs();
   assert.ok(logs.length >= 10);
   const gen = join(dir, 'gen3.log');
   await generateSyslog(gen, 20_000, 3, SAMPLE);
