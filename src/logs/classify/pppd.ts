@@ -89,141 +89,167 @@ function classifyPppd(m: string): Match | undefined {
   if ((c0 === 115 || c0 === 114) && (m.startsWith('sent [') || m.startsWith('rcvd ['))) return debugDump(m);
   const auth = classifyPppdAuth(m);
   if (auth) return auth;
+  // One small function per first character: V8 keeps a function over analyze's bytecode-size cap in
+  // baseline code (analyze.ts), where every startsWith is an IC call; small ones it optimizes.
   switch (c0) {
     case 115 /* s */:
-    case 114 /* r */: {
-      if (m.startsWith('remote IP address')) {
-        const r = REMOTE_IP.exec(m);
-        if (r)
-          return {
-            events: [draft('ppp.ipcp.up', { remote: r[1] })],
-            hints: [{ h: 'remoteIp', ip: r[1] ?? '' }],
-          };
-      }
-      if (m.startsWith('remote LL address')) return KNOWN;
-      if (m.startsWith('script ')) return classifyRest(`  ${m}`); // reap_kids() line, indent trimmed
-      if (m.startsWith('secondary DNS')) return KNOWN;
-      return classifyRest(m);
-    }
-    case 112 /* p */: {
-      if (m.startsWith('pppd ')) {
-        const r = STARTED.exec(m);
-        if (r)
-          return {
-            events: [draft('ppp.start', { version: r[1] })],
-            hints: [{ h: 'ppp.begin' }],
-            evidence: true,
-          };
-      }
-      if (m.startsWith('primary   DNS')) return KNOWN;
-      return classifyRest(m);
-    }
-    case 80 /* P */: {
-      if (
-        m.startsWith('Peer refused to agree to') ||
-        m.startsWith('Peer is not authorized to use remote address')
-      )
-        return pppError(m, 'ip_config');
-      if (m.startsWith('Plugin ')) {
-        const r = PLUGIN.exec(m);
-        const name = r?.[1] ?? '';
-        const t = pluginTransport(name);
-        if (t && /nm-pptp/.test(name))
-          return {
-            hints: [
-              { h: 'transport', transport: t },
-              { h: 'role', role: 'client' },
-            ],
-          };
-        return t ? { hints: [{ h: 'transport', transport: t }] } : KNOWN;
-      }
-      if (m.startsWith('PPP session is ') || m.startsWith('PPPoE plugin'))
-        return { hints: [{ h: 'transport', transport: 'pppoe' }] };
-      // lcp.c: warn("Protocol-Reject for '%s' (0x%x) received", ...) — the peer rejected one of ours
-      // (2.4.9 form, seen in the lab for IPv6CP), and "Protocol-Reject for unsupported protocol ..."
-      if (m.startsWith('Protocol-Reject for ')) {
-        const r = /^Protocol-Reject for (?:unsupported protocol )?'?([^']*?)'? \((0x[0-9a-f]+)\)/.exec(m);
-        return {
-          events: [draft('ppp.protocol.reject', { protocol: r ? `${r[1]} (${r[2]})` : m.slice(20) })],
-        };
-      }
-      return classifyRest(m);
-    }
-    case 67 /* C */: {
-      if (m.startsWith('Connect: ')) {
-        const r = CONNECT.exec(m);
-        if (r) {
-          const tty = r[2] ?? '';
-          const hints: Match['hints'] = [{ h: 'iface', iface: r[1] ?? '' }];
-          // A pty is what pptpd (and xl2tpd) hand pppd; a real tty is a modem/serial line; a bare
-          // interface name is the PPPoE plugin's device (plugins/pppoe/plugin.c sets ppp_devname).
-          if (/^\/dev\/tty[A-Z]/.test(tty)) hints.push({ h: 'transport', transport: 'serial' });
-          // The accel-pptp plugin (pptp.so, routers) names the server address as the device.
-          else if (/^\d+\.\d+\.\d+\.\d+$/.test(tty)) hints.push({ h: 'transport', transport: 'pptp' });
-          else if (!tty.startsWith('/dev/')) hints.push({ h: 'transport', transport: 'pppoe' });
-          return {
-            events: [draft('ppp.link.up', { iface: r[1], tty })],
-            hints: [...hints, { h: 'tty', tty }],
-          };
-        }
-      }
-      if (m.startsWith('Connection terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
-      if (m.startsWith('Connect time')) {
-        const r = CONNECT_TIME.exec(m);
-        if (r && !m.startsWith('Connect time expired'))
-          return { hints: [{ h: 'seconds', seconds: Math.round(Number(r[1]) * 60) }], evidence: true };
-        if (m.startsWith('Connect time expired')) return { cause: 'session_timeout', evidence: true };
-      }
-      if (m.startsWith('Child process ') || m.startsWith('Could not determine')) return childOrIp(m);
-      if (m.startsWith('Couldn') || m.startsWith("Can't")) return pppError(m, 'config_error', 'critical');
-      if (m.startsWith('CCP terminated by peer') || m.startsWith('Compression disabled by peer'))
-        return { evidence: true };
-      if (m.startsWith('CCP: timeout'))
-        return { events: [draft('ppp.ccp.timeout', {}, 'warning')], cause: 'ccp_timeout' };
-      return classifyRest(m);
-    }
-    case 77 /* M */: {
-      if (m.startsWith('MPPE ')) {
-        const r = MPPE_UP.exec(m);
-        if (r) {
-          const bits = Number(r[1]);
-          const stateless = r[2] !== 'stateful';
-          return {
-            events: [draft('ppp.mppe.up', { bits, stateless })],
-            hints: [{ h: 'mppe', mppe: `${bits} ${stateless ? 'stateless' : 'stateful'}` }],
-          };
-        }
-        // ccp.c: "MPPE disabled" is logged on every clean close with MPPE up; not a failure by itself.
-        if (m === 'MPPE disabled') return KNOWN;
-        // ccp.c: "MPPE required but peer refused", "... peer negotiation failed", "MPPE required, but
-        // kernel has no support.", "... MS-CHAP[v2] auth not performed.", "... keys are not available",
-        // "MPPE disabled, closing LCP"
-        if (m.startsWith('MPPE required') || m.startsWith('MPPE disabled, closing')) return mppeFailed(m);
-      }
-      if (m.startsWith('Modem hangup'))
-        // main.c: the pty closed under pppd: pptpctrl (server) or pptp (client) went away first.
-        return { cause: 'ctrl_closed', evidence: true };
-      return classifyRest(m);
-    }
-    case 76 /* L */: {
-      if (m.startsWith('LCP terminated by peer')) {
-        const r = TERMINATED_BY_PEER.exec(m);
-        const reason = r?.[2];
-        return {
-          events: [draft('ppp.lcp.terminated', { by: 'peer', reason })],
-          cause: lcpTermCause(reason),
-        };
-      }
-      if (m.startsWith('LCP: timeout sending'))
-        return { events: [draft('ppp.lcp.timeout', {}, 'warning')], cause: 'lcp_timeout' };
-      if (m.startsWith('Link terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
-      if (m.startsWith('Last channel has disconnected')) return { evidence: true };
-      if (m.startsWith('LCP: ')) return KNOWN;
-      return classifyRest(m);
-    }
+    case 114 /* r */:
+      return pppdSr(m);
+    case 112 /* p */:
+      return pppdP(m);
+    case 80 /* P */:
+      return pppdUpperP(m);
+    case 67 /* C */:
+      return pppdC(m);
+    case 77 /* M */:
+      return pppdM(m);
+    case 76 /* L */:
+      return pppdL(m);
     default:
       return classifyRest(m);
   }
+}
+
+/** `s`/`r`: IPCP's remote address, reap_kids()' script lines (no dumps: debugDump took those). */
+function pppdSr(m: string): Match | undefined {
+  if (m.startsWith('remote IP address')) {
+    const r = REMOTE_IP.exec(m);
+    if (r)
+      return {
+        events: [draft('ppp.ipcp.up', { remote: r[1] })],
+        hints: [{ h: 'remoteIp', ip: r[1] ?? '' }],
+      };
+  }
+  if (m.startsWith('remote LL address')) return KNOWN;
+  if (m.startsWith('script ')) return classifyRest(`  ${m}`); // reap_kids() line, indent trimmed
+  if (m.startsWith('secondary DNS')) return KNOWN;
+  return classifyRest(m);
+}
+
+/** `p`: pppd's start line, DNS. */
+function pppdP(m: string): Match | undefined {
+  if (m.startsWith('pppd ')) {
+    const r = STARTED.exec(m);
+    if (r)
+      return {
+        events: [draft('ppp.start', { version: r[1] })],
+        hints: [{ h: 'ppp.begin' }],
+        evidence: true,
+      };
+  }
+  if (m.startsWith('primary   DNS')) return KNOWN;
+  return classifyRest(m);
+}
+
+/** `P`: IPCP refusals, plugins, PPPoE, LCP Protocol-Reject. */
+function pppdUpperP(m: string): Match | undefined {
+  if (
+    m.startsWith('Peer refused to agree to') ||
+    m.startsWith('Peer is not authorized to use remote address')
+  )
+    return pppError(m, 'ip_config');
+  if (m.startsWith('Plugin ')) {
+    const r = PLUGIN.exec(m);
+    const name = r?.[1] ?? '';
+    const t = pluginTransport(name);
+    if (t && /nm-pptp/.test(name))
+      return {
+        hints: [
+          { h: 'transport', transport: t },
+          { h: 'role', role: 'client' },
+        ],
+      };
+    return t ? { hints: [{ h: 'transport', transport: t }] } : KNOWN;
+  }
+  if (m.startsWith('PPP session is ') || m.startsWith('PPPoE plugin'))
+    return { hints: [{ h: 'transport', transport: 'pppoe' }] };
+  // lcp.c: warn("Protocol-Reject for '%s' (0x%x) received", ...) — the peer rejected one of ours
+  // (2.4.9 form, seen in the lab for IPv6CP), and "Protocol-Reject for unsupported protocol ..."
+  if (m.startsWith('Protocol-Reject for ')) {
+    const r = /^Protocol-Reject for (?:unsupported protocol )?'?([^']*?)'? \((0x[0-9a-f]+)\)/.exec(m);
+    return {
+      events: [draft('ppp.protocol.reject', { protocol: r ? `${r[1]} (${r[2]})` : m.slice(20) })],
+    };
+  }
+  return classifyRest(m);
+}
+
+/** `C`: the link up, its end, CCP and option errors. */
+function pppdC(m: string): Match | undefined {
+  if (m.startsWith('Connect: ')) {
+    const r = CONNECT.exec(m);
+    if (r) {
+      const tty = r[2] ?? '';
+      const hints: Match['hints'] = [{ h: 'iface', iface: r[1] ?? '' }];
+      // A pty is what pptpd (and xl2tpd) hand pppd; a real tty is a modem/serial line; a bare
+      // interface name is the PPPoE plugin's device (plugins/pppoe/plugin.c sets ppp_devname).
+      if (/^\/dev\/tty[A-Z]/.test(tty)) hints.push({ h: 'transport', transport: 'serial' });
+      // The accel-pptp plugin (pptp.so, routers) names the server address as the device.
+      else if (/^\d+\.\d+\.\d+\.\d+$/.test(tty)) hints.push({ h: 'transport', transport: 'pptp' });
+      else if (!tty.startsWith('/dev/')) hints.push({ h: 'transport', transport: 'pppoe' });
+      return {
+        events: [draft('ppp.link.up', { iface: r[1], tty })],
+        hints: [...hints, { h: 'tty', tty }],
+      };
+    }
+  }
+  if (m.startsWith('Connection terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
+  if (m.startsWith('Connect time')) {
+    const r = CONNECT_TIME.exec(m);
+    if (r && !m.startsWith('Connect time expired'))
+      return { hints: [{ h: 'seconds', seconds: Math.round(Number(r[1]) * 60) }], evidence: true };
+    if (m.startsWith('Connect time expired')) return { cause: 'session_timeout', evidence: true };
+  }
+  if (m.startsWith('Child process ') || m.startsWith('Could not determine')) return childOrIp(m);
+  if (m.startsWith('Couldn') || m.startsWith("Can't")) return pppError(m, 'config_error', 'critical');
+  if (m.startsWith('CCP terminated by peer') || m.startsWith('Compression disabled by peer'))
+    return { evidence: true };
+  if (m.startsWith('CCP: timeout'))
+    return { events: [draft('ppp.ccp.timeout', {}, 'warning')], cause: 'ccp_timeout' };
+  return classifyRest(m);
+}
+
+/** `M`: MPPE up or failed, modem hangup. */
+function pppdM(m: string): Match | undefined {
+  if (m.startsWith('MPPE ')) {
+    const r = MPPE_UP.exec(m);
+    if (r) {
+      const bits = Number(r[1]);
+      const stateless = r[2] !== 'stateful';
+      return {
+        events: [draft('ppp.mppe.up', { bits, stateless })],
+        hints: [{ h: 'mppe', mppe: `${bits} ${stateless ? 'stateless' : 'stateful'}` }],
+      };
+    }
+    // ccp.c: "MPPE disabled" is logged on every clean close with MPPE up; not a failure by itself.
+    if (m === 'MPPE disabled') return KNOWN;
+    // ccp.c: "MPPE required but peer refused", "... peer negotiation failed", "MPPE required, but
+    // kernel has no support.", "... MS-CHAP[v2] auth not performed.", "... keys are not available",
+    // "MPPE disabled, closing LCP"
+    if (m.startsWith('MPPE required') || m.startsWith('MPPE disabled, closing')) return mppeFailed(m);
+  }
+  if (m.startsWith('Modem hangup'))
+    // main.c: the pty closed under pppd: pptpctrl (server) or pptp (client) went away first.
+    return { cause: 'ctrl_closed', evidence: true };
+  return classifyRest(m);
+}
+
+/** `L`: LCP terminate and timeout, link terminated. */
+function pppdL(m: string): Match | undefined {
+  if (m.startsWith('LCP terminated by peer')) {
+    const r = TERMINATED_BY_PEER.exec(m);
+    const reason = r?.[2];
+    return {
+      events: [draft('ppp.lcp.terminated', { by: 'peer', reason })],
+      cause: lcpTermCause(reason),
+    };
+  }
+  if (m.startsWith('LCP: timeout sending'))
+    return { events: [draft('ppp.lcp.timeout', {}, 'warning')], cause: 'lcp_timeout' };
+  if (m.startsWith('Link terminated')) return { hints: [{ h: 'ppp.terminated' }], evidence: true };
+  if (m.startsWith('Last channel has disconnected')) return { evidence: true };
+  if (m.startsWith('LCP: ')) return KNOWN;
+  return classifyRest(m);
 }
 
 export const pppd: Classifier = {

@@ -101,16 +101,14 @@ export class LineParser {
   /**
    * The record of a plain BSD line `Mmm dd hh:mm:ss HOST TAG[PID]: MSG` (no PRI, no year, no
    * fraction), from the offsets the reader found on its bytes (plain.ts): the record parse()
-   * gives the line; its time in plainMs.
+   * gives the line; its time in plainMs. The caller has checked that b[pos..end) is printable ASCII
+   * (plain.ts printableAscii): other bytes need parse() and the reader's binary and UTF-8 checks.
    * Undefined when the stamp does not read as parseBsd reads it (the reader then takes parse()).
    */
   plainBsd(b: Buffer, pos: number, end: number, line: number, tail: PlainTail): LogRecord | undefined {
     const tMs = this.plainTime(b, pos);
     if (tMs !== tMs) return undefined;
     const s = b.toString('latin1', pos, end);
-    // Not plain ASCII text (bytes >= 0x80, control characters): parse() and the reader's checks
-    // (binary, UTF-8) take it. One native scan of the decoded text instead of a JS loop over the bytes.
-    if (NOT_ASCII_TEXT.test(s)) return undefined;
     const host = nameAt(s, 16, tail.hostEnd - pos);
     const program = nameAt(s, tail.progStart - pos, tail.progEnd - pos);
     const message = s.slice(tail.msgStart - pos);
@@ -228,9 +226,6 @@ export class LineParser {
     return out;
   }
 }
-
-/** What the reader's classifyBytes does not call ASCII text: control characters but tab and ESC, and bytes >= 0x80. */
-const NOT_ASCII_TEXT = /[\x00-\x08\x0a-\x1a\x1c-\x1f\x80-\xff]/;
 
 function digit(b: Uint8Array, i: number): number {
   const d = (b[i] as number) - 48;

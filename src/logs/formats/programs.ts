@@ -87,7 +87,7 @@ export function tagVerdictAt(b: Uint8Array, t: number, end: number): number {
 /**
  * tagVerdictAt for the usual shape, `HOST TAG[...` or `HOST TAG: ...`, in one pass over the bytes:
  * the run of skipped lines in the reader calls this once per line of a large log. A tag without a
- * p or r in any case cannot hold ppp, pptp or radius, so most tags are judged without hasNeedle.
+ * `pp` or `ra` in any case cannot hold ppp, pptp or radius, so most tags are judged without hasNeedle.
  * Anything else (no host, a third token, sysklogd's repeat) is answered by tagVerdictAt itself, so
  * the verdict is always the same (test/logs/formats/programs.test.ts).
  */
@@ -103,15 +103,19 @@ export function tagVerdictFast(b: Uint8Array, t: number, end: number): number {
   // of its own: its second token (`message`) ends in a space too, which is answered below.
   if (c !== 32 || k >= end) return tagVerdictAt(b, t, end);
   let j = k + 1;
-  let pr = false;
+  // ppp and pptp both begin with `pp`, radius with `ra` (any case): a tag without either pair cannot
+  // hold a needle, so most tags (`kernel`, `postfix/smtpd`, `CRON`) are judged without hasNeedle.
+  let cand = false;
+  let prev = 0;
   while (j < end) {
     c = b[j] as number;
     if (c === 32 || c === 91 || c === 58) break;
     const l = c | 32;
-    if (l === 112 || l === 114) pr = true;
+    if ((l === 112 && prev === 112) || (l === 97 && prev === 114)) cand = true;
+    prev = l;
     j++;
   }
   // The second token is no tag (a third token follows, or sysklogd's repeat): the general rule.
   if (j >= end || c === 32) return tagVerdictAt(b, t, end);
-  return pr && hasNeedle(b, k + 1, j) ? TAG_RELEVANT : TAG_OTHER;
+  return cand && hasNeedle(b, k + 1, j) ? TAG_RELEVANT : TAG_OTHER;
 }

@@ -25,7 +25,7 @@ import {
 } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
-import { newPlainTail, plainTail } from '../formats/plain.js';
+import { newPlainTail, plainTail, printableAscii, wordsOf } from '../formats/plain.js';
 
 export interface TimedRecord {
   rec: LogRecord;
@@ -94,6 +94,8 @@ export class LineScanner {
   private readonly next = new Array<number>(NEEDLES.length).fill(0);
   private readonly tail = newPlainTail();
   private readonly plainBytes: boolean;
+  /** printableAscii's words over the chunk push() is reading (set per chunk). */
+  private words: Int32Array | undefined;
   /** Format counts, run-length first: consecutive lines mostly share a format. */
   private runFormat: LineFormat | undefined;
   private runCount = 0;
@@ -223,13 +225,15 @@ export class LineScanner {
   private plain(b: Buffer, pos: number, end: number, line: number, out: TimedRecord[]): boolean {
     const tail = this.tail;
     if (!this.plainBytes || !plainTail(b, pos + 16, end, tail)) return false;
+    if (!printableAscii(b, this.words, pos, end)) return false;
     const parser = this.o.parser;
     const rec = parser.plainBsd(b, pos, end, line, tail);
     if (rec === undefined) return false;
     const t = parser.plainMs;
     this.count('rfc3164');
     this.noteTime(t, line, out);
-    if (!isRelevantProgram(rec.program)) return true;
+    // Relevant: both callers judged the tag plainTail read (tagVerdictFast, tagVerdictAt) by the
+    // rule of isRelevantProgram.
     this.kept++;
     out.push({ rec, t });
     return true;
@@ -342,6 +346,7 @@ export class LineScanner {
   push(chunk: Buffer): TimedRecord[] {
     const out: TimedRecord[] = [];
     this.bytes += chunk.length;
+    this.words = wordsOf(chunk);
     let pos = 0;
     if (this.carryTotal > 0) {
       const nl = chunk.indexOf(10);
