@@ -30,6 +30,11 @@ export interface ReadOptions {
    * goes through LineParser.parse: the same records (tests compare both), only slower.
    */
   plainBytes?: boolean;
+  /**
+   * Skip other programs' plain BSD lines in WebAssembly (read/fast-skip.ts; default true). Off, the
+   * JavaScript loop alone: the same records and summaries (tests compare both), only slower.
+   */
+  wasmSkip?: boolean;
 }
 
 export interface FileSummary {
@@ -125,6 +130,7 @@ export class LogReader {
         issues: this.issues,
         maxLineBytes: this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
         plainBytes: this.opts.plainBytes !== false,
+        wasmSkip: this.opts.wasmSkip !== false,
       });
       const it = scan(src, scanner, this.issues)[Symbol.asyncIterator]();
       this.streams.push({ scanner, src, it, batch: [], idx: 0, lastT: -Infinity, startT: NaN, done: false });

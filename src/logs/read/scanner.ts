@@ -26,6 +26,7 @@ import {
 import type { LineFormat, LogRecord } from '../record.js';
 import type { IssueLog } from './issues.js';
 import { newPlainTail, plainTail, printableAscii, wordsOf } from '../formats/plain.js';
+import { fastSkip, type FastSkip } from './fast-skip.js';
 
 export interface TimedRecord {
   rec: LogRecord;
@@ -45,6 +46,8 @@ export interface ScannerOptions {
   maxPending?: number;
   /** Read plain BSD lines from their bytes (formats/plain.ts); false: all through LineParser.parse. */
   plainBytes?: boolean;
+  /** Skip other programs' lines in WebAssembly (fast-skip.ts); false: in JavaScript only. */
+  wasmSkip?: boolean;
 }
 
 const NEEDLE_BYTES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
@@ -96,6 +99,8 @@ export class LineScanner {
   private readonly plainBytes: boolean;
   /** printableAscii's words over the chunk push() is reading (set per chunk). */
   private words: Int32Array | undefined;
+  /** The WebAssembly skip loop (fast-skip.ts), unless ScannerOptions.wasmSkip is false. */
+  private readonly fast: FastSkip | undefined;
   /** Format counts, run-length first: consecutive lines mostly share a format. */
   private runFormat: LineFormat | undefined;
   private runCount = 0;
@@ -105,6 +110,7 @@ export class LineScanner {
     this.o = o;
     this.maxPending = o.maxPending ?? 10_000;
     this.plainBytes = o.plainBytes !== false;
+    this.fast = o.wasmSkip === false ? undefined : fastSkip();
   }
 
   private count(f: LineFormat): void {
@@ -292,7 +298,18 @@ export class LineScanner {
     let n = 0;
     let lastStart = -1;
     let lastEnd = -1;
+    const fast = this.fast;
     while (pos < lim) {
+      if (fast !== undefined) {
+        // The run of other programs' lines in WebAssembly; this loop takes the line it stopped at.
+        pos = fast.skip(pos, chunk.length, max);
+        if (fast.count > 0) {
+          n += fast.count;
+          lastStart = fast.lastStart;
+          lastEnd = fast.lastEnd;
+        }
+        if (pos >= lim) break;
+      }
       const c = chunk[pos] as number;
       // shapeOf's 'rfc3164' without PRI or year, and tagStartOf's `b[i + 15] === 32`.
       if (
@@ -347,6 +364,7 @@ export class LineScanner {
     const out: TimedRecord[] = [];
     this.bytes += chunk.length;
     this.words = wordsOf(chunk);
+    this.fast?.load(chunk);
     let pos = 0;
     if (this.carryTotal > 0) {
       const nl = chunk.indexOf(10);

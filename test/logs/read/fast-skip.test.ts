@@ -1,0 +1,182 @@
+/**
+ * The WebAssembly skip loop (src/logs/read/skip.wat, fast-skip.ts) changes nothing but speed:
+ * - the embedded module is what skip.wat compiles to (no stale build);
+ * - it skips what it should (runs of other programs' lines) and stops where it must;
+ * - the reader gives the same records, summaries and issues with it on and off: every corpus file, a
+ *   generated log over several 1 MiB chunks, lines built on each edge of what it settles, and random
+ *   lines.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { generateSyslog } from '../../../bench/analyze/generate.js';
+import { fastSkip } from '../../../src/logs/read/fast-skip.js';
+import { LogReader, type FileSummary, type ReadOptions } from '../../../src/logs/read/index.js';
+import type { LogRecord } from '../../../src/logs/record.js';
+import { corpusLogs } from '../corpus-support.js';
+
+const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'pptpmon-fast-skip-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const MTIME = new Date('2026-11-25T00:00:00Z');
+
+function file(name: string, data: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  utimesSync(p, MTIME, MTIME);
+  return p;
+}
+
+async function read(
+  files: string[],
+  wasmSkip: boolean,
+  extra: Partial<ReadOptions> = {},
+): Promise<{ recs: LogRecord[]; sums: FileSummary[]; issues: string[] }> {
+  const issues: string[] = [];
+  const r = new LogReader(files, {
+    timeZone: 'UTC',
+    nowMs: MTIME.getTime(),
+    wasmSkip,
+    onIssue: (i) => issues.push(`${i.kind} ${i.line ?? ''} ${i.message}`),
+    ...extra,
+  });
+  await r.open();
+  const recs: LogRecord[] = [];
+  for await (const b of r.batches()) recs.push(...b);
+  return { recs, sums: r.summaries(), issues };
+}
+
+async function same(files: string[], extra: Partial<ReadOptions> = {}): Promise<number> {
+  const on = await read(files, true, extra);
+  const off = await read(files, false, extra);
+  assert.deepStrictEqual(on, off, files.join(' '));
+  return on.recs.length;
+}
+
+test('the embedded module is what skip.wat compiles to', async () => {
+  const script = '../../../scripts/build-wasm.mjs';
+  const { skipWasmSource } = (await import(script)) as { skipWasmSource: () => Promise<string> };
+  const built = readFileSync(new URL('../../../src/logs/read/skip-wasm.ts', import.meta.url), 'utf8');
+  assert.equal(built, await skipWasmSource(), 'src/logs/read/skip-wasm.ts is stale: run npm run build:wasm');
+});
+
+test('skip() settles runs of other programs and stops at what it cannot settle', () => {
+  const fast = fastSkip();
+  assert.ok(fast, 'WebAssembly with SIMD is there on Node 20');
+  const other = (i: number): string =>
+    `Nov 20 10:00:${String(i % 60).padStart(2, '0')} vpn1 sshd[${i}]: x${i}`;
+  const stops = [
+    'Nov 20 10:01:00 vpn1 pppd[1]: Exit.', // relevant
+    'Nov 20 10:01:00 vpn1 apparmor[1]: has pp', // `pp` in the tag: JavaScript judges it
+    'Nov 20 10:01:00 vpn1 Radar: has ra',
+    'Nov 20 10:01:00 vpn1 last message repeated 2 times', // a third token
+    'Nov 20 10:01:00 pppd[1]: no host', // busybox -S
+    'Nov 20 10:01:00  vpn1 sshd[1]: two spaces',
+    '<13>Nov 20 10:01:00 vpn1 sshd[1]: PRI',
+    'nov 20 10:01:00 vpn1 sshd[1]: lower-case month',
+  ];
+  for (const stop of stops) {
+    const lines = [other(1), other(2), other(3), stop, other(4)];
+    const text = Buffer.from(lines.join('\n') + '\n');
+    fast.load(text);
+    const at = fast.skip(0, text.length, 65_536);
+    assert.equal(at, text.indexOf(stop), stop);
+    assert.equal(fast.count, 3, stop);
+    const last = text.indexOf(other(3));
+    assert.equal(fast.lastStart, last);
+    assert.equal(fast.lastEnd, last + other(3).length);
+  }
+  // A CR before the newline is not part of the line; an over-long line stops the run; so does the
+  // last line when it has no newline.
+  const crlf = Buffer.from(
+    `${other(1)}\r\n${other(2)}\r\n${'Nov 20 10:00:00 vpn1 sshd[1]: ' + 'y'.repeat(300)}\n${other(3)}`,
+  );
+  fast.load(crlf);
+  const at = fast.skip(0, crlf.length, 200);
+  assert.equal(fast.count, 2);
+  assert.equal(fast.lastEnd, crlf.indexOf('\r\n', other(1).length + 2));
+  assert.equal(at, crlf.indexOf('Nov 20 10:00:00 vpn1 sshd[1]: yyy'));
+  const tail = Buffer.from(`${other(1)}\n${other(2)}`);
+  fast.load(tail);
+  assert.equal(fast.skip(0, tail.length, 65_536), other(1).length + 1);
+  assert.equal(fast.count, 1);
+});
+
+/** Lines on each edge of what the WebAssembly loop settles, among runs it skips. */
+function edgeLines(): string {
+  const tags = [
+    'sshd[1]',
+    'CRON[2]',
+    'kernel:',
+    'postfix/smtpd[3]',
+    'apparmor[4]',
+    'xRAdius[5]',
+    'Pppd[6]',
+    'happy:',
+    'pptpd[7]',
+    'pppd[8]',
+    'radiusd[9]',
+    'a b[1]',
+    'last message repeated 3 times',
+    'sshd [1]',
+    'sshd',
+    '',
+  ];
+  const hosts = ['vpn1', 'h[1]', 'h:1', '2026', 'fe80::1', '', ' vpn1'];
+  const rows: string[] = [];
+  let n = 0;
+  for (const h of hosts)
+    for (const t of tags) {
+      const s = String(n++ % 60).padStart(2, '0');
+      rows.push(`Nov 20 10:00:${s} ${h}${h === '' ? '' : ' '}${t} message ${n}`);
+      rows.push(`Nov 20 10:00:${s} vpn1 sshd[9]: filler ${n}`);
+      rows.push(`Nov 20 10:00:${s} ${h} ${t}`);
+      rows.push(`Nov 20 10:00:${s} ${h} ${t}\r`);
+    }
+  rows.push('Nov 20 10:00:00 vpn1');
+  rows.push('Nov 20 10:00:00 ');
+  rows.push('short');
+  rows.push('');
+  return rows.join('\n');
+}
+
+function randomLines(seed: number, count: number): Buffer {
+  let x = seed >>> 0;
+  const rnd = (n: number): number => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+  const pick = <T>(a: readonly T[]): T => a[rnd(a.length)] as T;
+  const tags = ['sshd', 'pppd', 'pptpd', 'CRON', 'kernel', 'rADius', 'app', 'ppp', 'p', 'r', 'ra', 'pp', ''];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const month = pick(['Nov', 'Dec', 'nov', 'N v', 'XYZ']);
+    const day = pick([' 1', '20', '  ', '0x']);
+    const time = pick(['10:00:00', '23:59:59', '1x:00:00', '10 00 00']);
+    const host = pick(['vpn1', '', 'a:b', 'h[', 'x y']);
+    const tag = pick(tags) + pick(['[1]', ':', '', ' ', '[', '[12]:']);
+    const msg = 'z'.repeat(rnd(40)) + pick(['', ' pppd[1]:', '\t', '\u0001']);
+    const sep = pick([' ', '', '  ']);
+    out.push(`${month} ${day} ${time}${sep}${host} ${tag} ${msg}${pick(['', '', '\r'])}`);
+  }
+  return Buffer.from(out.join('\n') + (rnd(2) ? '\n' : ''), 'latin1');
+}
+
+test('same records, summaries and issues with the WebAssembly loop on and off', async () => {
+  let records = 0;
+  for (const log of corpusLogs()) records += await same([log]);
+  // Several 1 MiB chunks: lines cross chunk ends, runs stop and start at them.
+  const gen = join(dir, 'gen.log');
+  await generateSyslog(gen, 40_000, 11, SAMPLE);
+  utimesSync(gen, MTIME, MTIME);
+  records += await same([gen]);
+  records += await same([gen, file('edges.log', edgeLines())]);
+  // Over-long lines: the JavaScript loop reports and cuts them.
+  records += await same([file('edges-long.log', edgeLines())], { maxLineBytes: 40 });
+  for (let seed = 1; seed <= 20; seed++)
+    records += await same([file(`random${seed}.log`, randomLines(seed, 3000))]);
+  assert.ok(records > 5000, `${records} records compared`);
+});
