@@ -108,48 +108,11 @@ function noSecret(m: string): Match | undefined {
 export function classifyPppdAuth(m: string): Match | undefined {
   switch (m.charCodeAt(0)) {
     case 80 /* P */:
-      if (m.startsWith('Peer ')) return peerLine(m);
-      if (m.startsWith('PAP peer authentication failed for'))
-        return serverFail(unq(m.slice(35).trim()), 'PAP', 'bad_password');
-      if (m.startsWith('PAP peer authentication succeeded for')) {
-        const user = unq(m.slice(38).trim());
-        return {
-          events: [draft('auth.ok', { user, method: 'PAP' }, 'info', { user })],
-          hints: [{ h: 'user', user }],
-        };
-      }
-      if (m.startsWith('PAP authentication failed')) return clientFail('bad_password', 'PAP');
-      return m.startsWith('PAP authentication succeeded') ? weAuthed(m) : undefined;
+      return authUpperP(m);
     case 112 /* p */:
-      if (m.startsWith('pptpd-logwtmp')) return logwtmp(m);
-      if (m.startsWith('peer from calling number')) {
-        const r = CALLING_OK.exec(m);
-        if (!r) return undefined;
-        return {
-          events: [draft('auth.ok', {}, 'info', { peer: r[1] })],
-          hints: [
-            { h: 'peer', peer: r[1] ?? '' },
-            { h: 'role', role: 'server' },
-          ],
-        };
-      }
-      if (m.startsWith('peer refused to authenticate')) return clientFail('peer_refused', 'CHAP');
-      if (m.startsWith('pam_unix(ppp:')) {
-        const r = PAM_FAIL.exec(m);
-        return r ? serverFail(r[1] ?? '', 'PAP/login', 'bad_password') : KNOWN;
-      }
-      return undefined;
+      return authLowerP(m);
     case 67 /* C */:
-      if (m.startsWith('CHAP authentication succeeded')) return weAuthed(m);
-      // chap.c: error("CHAP authentication failed") — the peer rejected our credentials (client side).
-      if (m.startsWith('CHAP authentication failed'))
-        return clientFail(m.includes('protocol-reject') ? 'peer_refused' : 'bad_password', 'CHAP');
-      if (m.startsWith('CHAP authentication timed out'))
-        return {
-          events: [draft('ppp.error', { message: m, cause: 'auth_failed' }, 'warning')],
-          cause: 'auth_failed',
-        };
-      return undefined;
+      return authC(m);
     case 77 /* M */:
       // chap_ms.c: error("MS-CHAP authentication failed: %v", p) — detail of the client-side failure;
       // the event comes from chap.c's "CHAP authentication failed" that always follows.
@@ -191,4 +154,56 @@ export function classifyPppdAuth(m: string): Match | undefined {
     default:
       return m.endsWith(' authentication succeeded') ? weAuthed(m) : undefined;
   }
+}
+
+/** `P`: the server's verdict on the peer (CHAP, PAP). */
+function authUpperP(m: string): Match | undefined {
+  if (m.startsWith('Peer ')) return peerLine(m);
+  if (m.startsWith('PAP peer authentication failed for'))
+    return serverFail(unq(m.slice(35).trim()), 'PAP', 'bad_password');
+  if (m.startsWith('PAP peer authentication succeeded for')) {
+    const user = unq(m.slice(38).trim());
+    return {
+      events: [draft('auth.ok', { user, method: 'PAP' }, 'info', { user })],
+      hints: [{ h: 'user', user }],
+    };
+  }
+  if (m.startsWith('PAP authentication failed')) return clientFail('bad_password', 'PAP');
+  return m.startsWith('PAP authentication succeeded') ? weAuthed(m) : undefined;
+}
+
+/** `p`: pptpd-logwtmp, the calling number, PAM. */
+function authLowerP(m: string): Match | undefined {
+  if (m.startsWith('pptpd-logwtmp')) return logwtmp(m);
+  if (m.startsWith('peer from calling number')) {
+    const r = CALLING_OK.exec(m);
+    if (!r) return undefined;
+    return {
+      events: [draft('auth.ok', {}, 'info', { peer: r[1] })],
+      hints: [
+        { h: 'peer', peer: r[1] ?? '' },
+        { h: 'role', role: 'server' },
+      ],
+    };
+  }
+  if (m.startsWith('peer refused to authenticate')) return clientFail('peer_refused', 'CHAP');
+  if (m.startsWith('pam_unix(ppp:')) {
+    const r = PAM_FAIL.exec(m);
+    return r ? serverFail(r[1] ?? '', 'PAP/login', 'bad_password') : KNOWN;
+  }
+  return undefined;
+}
+
+/** `C`: the client's own CHAP result. */
+function authC(m: string): Match | undefined {
+  if (m.startsWith('CHAP authentication succeeded')) return weAuthed(m);
+  // chap.c: error("CHAP authentication failed") — the peer rejected our credentials (client side).
+  if (m.startsWith('CHAP authentication failed'))
+    return clientFail(m.includes('protocol-reject') ? 'peer_refused' : 'bad_password', 'CHAP');
+  if (m.startsWith('CHAP authentication timed out'))
+    return {
+      events: [draft('ppp.error', { message: m, cause: 'auth_failed' }, 'warning')],
+      cause: 'auth_failed',
+    };
+  return undefined;
 }

@@ -56,11 +56,11 @@ export class LineParser {
   private lastIso = '';
   private prev: LogRecord | undefined;
   /** Epoch ms of the record plainBsd() returned last. */
-  plainMs = 0;
+  plainMs = NaN;
   /** The last stamp plainTime read (its 15 bytes) and its time. */
   private readonly stamp = Buffer.alloc(15);
   private stampOk = false;
-  private stampMs = 0;
+  private stampMs = NaN;
 
   constructor(opts: LineParserOptions) {
     const clock = typeof opts.zone === 'string' ? new ZoneClock(opts.zone) : opts.zone;

@@ -5,7 +5,7 @@
  * PPTP call on the host. Messages: poptop 1.4.0 pptpctrl.c, pptpmanager.c (classify/pptpd.ts).
  */
 import type { EndCause, Event } from '../../events/index.js';
-import type { Match } from '../classify/types.js';
+import type { Hint, Match } from '../classify/types.js';
 import type { LogRecord } from '../record.js';
 import type { CtrlLinks, CtrlState } from './ctrl.js';
 import { MAX_EVIDENCE, recordMatch, tsMs, type Open } from './open.js';
@@ -40,31 +40,53 @@ export function applyCtrl(t: CtrlSide, rec: LogRecord, host: string, match: Matc
   const creates = hints.some(
     (x) => x.h === 'peer' || x.h === 'ctrl.addr' || x.h === 'ctrl.launching' || x.h === 'ctrl.reap',
   );
-  if (hints.some((x) => x.h === 'peer' || x.h === 'ctrl.addr')) {
-    // "remote address = " and then "Client <ip> control connection started" begin a new pptpctrl: a
-    // state left on this pid by one whose exit was never logged (pid reuse after a log gap) must not
-    // lend it its old call. (A state with only the address is this pptpctrl's own first line.)
-    const stale = t.ctrl.get(host, rec.pid);
-    if (
-      stale &&
-      (stale.peer !== undefined ||
-        stale.launchingMs !== undefined ||
-        stale.pppdPid !== undefined ||
-        stale.sessionKey !== undefined)
-    ) {
-      if (stale.sessionKey !== undefined) {
-        const so = t.open.get(stale.sessionKey);
-        // The old pptpctrl is gone, and its pppd with it (the pty closes under pppd): a call surely its
-        // own (launcher/reap, or pppd's calling number is its client) ends here, its end line lost.
-        if (so && so.ctrl === stale && (!so.ctrlGuessed || (so.peerFromCalling && so.s.peer === stale.peer)))
-          t.close(so, rec, events, 'unknown');
-        else if (so && so.ctrl === stale) so.ctrl = undefined;
-      }
-      t.ctrl.drop(stale);
-    }
-  }
+  if (hints.some((x) => x.h === 'peer' || x.h === 'ctrl.addr')) dropStale(t, host, rec.pid, rec, events);
   const c = creates ? t.ctrl.touch(host, rec.pid, tsMs(rec.ts)) : t.ctrl.get(host, rec.pid);
   if (!c) return;
+  applyHints(t, c, host, rec, hints);
+  const o = c.sessionKey !== undefined ? t.open.get(c.sessionKey) : undefined;
+  if (o) {
+    recordMatch(o, rec, match, events, t.seq());
+    if (rec.message.startsWith('GRE: read(') && rec.message.includes('from PTY failed')) c.ptyFailed = true;
+  }
+  if (hints.some((x) => x.h === 'ctrl.exit')) {
+    // pppd died without a clean end (no "Connection terminated."): the pty read failure is the proof.
+    if (o && !o.terminated && c.ptyFailed) t.close(o, rec, events, 'pppd_crash');
+    else if (o && o.awaitCtrlUntilMs !== undefined) t.close(o, rec, events);
+    t.ctrl.drop(c);
+  }
+}
+
+/**
+ * "remote address = " and then "Client <ip> control connection started" begin a new pptpctrl: a state
+ * left on this pid by one whose exit was never logged (pid reuse after a log gap) must not lend it
+ * its old call. (A state with only the address is this pptpctrl's own first line.)
+ * Out of applyCtrl, as applyHints is: it runs on every pptpd line, and V8 leaves a function over
+ * analyze's bytecode-size cap (analyze.ts) in baseline code; small ones it optimizes.
+ */
+function dropStale(t: CtrlSide, host: string, pid: number, rec: LogRecord, events: Event[]): void {
+  const stale = t.ctrl.get(host, pid);
+  if (
+    stale &&
+    (stale.peer !== undefined ||
+      stale.launchingMs !== undefined ||
+      stale.pppdPid !== undefined ||
+      stale.sessionKey !== undefined)
+  ) {
+    if (stale.sessionKey !== undefined) {
+      const so = t.open.get(stale.sessionKey);
+      // The old pptpctrl is gone, and its pppd with it (the pty closes under pppd): a call surely its
+      // own (launcher/reap, or pppd's calling number is its client) ends here, its end line lost.
+      if (so && so.ctrl === stale && (!so.ctrlGuessed || (so.peerFromCalling && so.s.peer === stale.peer)))
+        t.close(so, rec, events, 'unknown');
+      else if (so && so.ctrl === stale) so.ctrl = undefined;
+    }
+    t.ctrl.drop(stale);
+  }
+}
+
+/** What a pptpctrl line tells about its control connection: client, address, launch, reaped pppd. */
+function applyHints(t: CtrlSide, c: CtrlState, host: string, rec: LogRecord, hints: readonly Hint[]): void {
   for (const x of hints) {
     switch (x.h) {
       case 'peer':
@@ -86,17 +108,6 @@ export function applyCtrl(t: CtrlSide, rec: LogRecord, host: string, match: Matc
       default:
         break;
     }
-  }
-  const o = c.sessionKey !== undefined ? t.open.get(c.sessionKey) : undefined;
-  if (o) {
-    recordMatch(o, rec, match, events, t.seq());
-    if (rec.message.startsWith('GRE: read(') && rec.message.includes('from PTY failed')) c.ptyFailed = true;
-  }
-  if (hints.some((x) => x.h === 'ctrl.exit')) {
-    // pppd died without a clean end (no "Connection terminated."): the pty read failure is the proof.
-    if (o && !o.terminated && c.ptyFailed) t.close(o, rec, events, 'pppd_crash');
-    else if (o && o.awaitCtrlUntilMs !== undefined) t.close(o, rec, events);
-    t.ctrl.drop(c);
   }
 }
 
