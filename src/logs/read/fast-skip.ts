@@ -4,9 +4,10 @@
  * memcpy per 1 MiB chunk); offsets in and out are the chunk's own. Only an optimisation: where
  * WebAssembly is not available the scanner runs its JavaScript loop alone, with the same results.
  */
+import type { PlainTail } from '../formats/plain.js';
 import { SKIP_WASM } from './skip-wasm.js';
 
-/** Where the chunk starts in the module's memory; [0, 12) holds skip()'s results. */
+/** Where the chunk starts in the module's memory; [0, 44) holds skip()'s results. */
 const BASE = 64;
 const PAGE = 65_536;
 
@@ -34,12 +35,17 @@ export class FastSkip {
   count = 0;
   lastStart = -1;
   lastEnd = -1;
+  /**
+   * After skip(): whether it stopped at a relevant line in the plain shape, printable ASCII (then
+   * tail() gives its offsets), rather than at a line the JavaScript loop must judge.
+   */
+  plain = false;
 
   constructor(instance: WasmInstance) {
     this.memory = instance.exports.memory as WasmMemory;
     this.fn = instance.exports.skip as SkipFn;
     this.bytes = new Uint8Array(this.memory.buffer);
-    this.results = new Int32Array(this.memory.buffer, 0, 3);
+    this.results = new Int32Array(this.memory.buffer, 0, 11);
   }
 
   /** Copies a chunk in, to be read by skip() until the next load() (by any scanner). */
@@ -48,7 +54,7 @@ export class FastSkip {
     if (need > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
       this.bytes = new Uint8Array(this.memory.buffer);
-      this.results = new Int32Array(this.memory.buffer, 0, 3);
+      this.results = new Int32Array(this.memory.buffer, 0, 11);
     }
     this.bytes.set(chunk, BASE);
   }
@@ -63,7 +69,23 @@ export class FastSkip {
     this.count = r[0] as number;
     this.lastStart = (r[1] as number) - BASE;
     this.lastEnd = (r[2] as number) - BASE;
+    this.plain = r[3] === 1;
     return stop;
+  }
+
+  /**
+   * The plain line skip() stopped at: its offsets into `tail` (as plainTail gives them); returns its
+   * newline's and its end's (without CR) offsets as [nl, end] in `at`.
+   */
+  tail(tail: PlainTail, at: [number, number]): void {
+    const r = this.results;
+    at[0] = (r[4] as number) - BASE;
+    at[1] = (r[5] as number) - BASE;
+    tail.hostEnd = (r[6] as number) - BASE;
+    tail.progStart = (r[7] as number) - BASE;
+    tail.progEnd = (r[8] as number) - BASE;
+    tail.pid = r[9] as number;
+    tail.msgStart = (r[10] as number) - BASE;
   }
 }
 

@@ -101,6 +101,8 @@ export class LineScanner {
   private words: Int32Array | undefined;
   /** The WebAssembly skip loop (fast-skip.ts), unless ScannerOptions.wasmSkip is false. */
   private readonly fast: FastSkip | undefined;
+  /** FastSkip.tail's newline and line end. */
+  private readonly at: [number, number] = [0, 0];
   /** Format counts, run-length first: consecutive lines mostly share a format. */
   private runFormat: LineFormat | undefined;
   private runCount = 0;
@@ -232,6 +234,12 @@ export class LineScanner {
     const tail = this.tail;
     if (!this.plainBytes || !plainTail(b, pos + 16, end, tail)) return false;
     if (!printableAscii(b, this.words, pos, end)) return false;
+    return this.plainRecord(b, pos, end, line, out);
+  }
+
+  /** plain() once the tail is in this.tail and the line is known printable ASCII. */
+  private plainRecord(b: Buffer, pos: number, end: number, line: number, out: TimedRecord[]): boolean {
+    const tail = this.tail;
     const parser = this.o.parser;
     const rec = parser.plainBsd(b, pos, end, line, tail);
     if (rec === undefined) return false;
@@ -309,6 +317,19 @@ export class LineScanner {
           lastEnd = fast.lastEnd;
         }
         if (pos >= lim) break;
+        if (fast.plain && this.plainBytes) {
+          // A relevant plain line, its tail read and its bytes checked in WebAssembly too.
+          if (n > 0) {
+            this.skipped(n, lastStart, lastEnd);
+            n = 0;
+          }
+          const at = this.at;
+          fast.tail(this.tail, at);
+          if (!this.plainRecord(chunk, pos, at[1], this.lines + 1, out)) break;
+          this.lines++;
+          pos = at[0] + 1;
+          continue;
+        }
       }
       const c = chunk[pos] as number;
       // shapeOf's 'rfc3164' without PRI or year, and tagStartOf's `b[i + 15] === 32`.

@@ -94,7 +94,14 @@
             (br $tag)))
         (br_if $done (i32.ge_s (local.get $j) (local.get $le)))
         (br_if $done (i32.eq (local.get $c) (i32.const 32)))
-        (br_if $done (local.get $cand))
+        ;; A tag with `pp` or `ra`: relevant when it holds ppp, pptp or radius (hasNeedle); then the
+        ;; line is handed over, with its offsets when it is in the plain shape.
+        (if (local.get $cand)
+          (then
+            (if (call $needle (i32.add (local.get $k) (i32.const 1)) (local.get $j))
+              (then
+                (call $plain (local.get $pos) (local.get $k) (local.get $j) (local.get $nl) (local.get $le))
+                (br $done)))))
         ;; Another program's line: counted, and remembered as the last one skipped.
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (local.set $lastS (local.get $pos))
@@ -102,7 +109,131 @@
         (local.set $pos (i32.add (local.get $nl) (i32.const 1)))
         (br $line)))
     (i32.store (i32.const 0) (local.get $n))
+    ;; $plain set 12 when the run stopped at a plain relevant line; every other stop clears it.
+    (if (i32.eqz (global.get $handed)) (then (i32.store (i32.const 12) (i32.const 0))))
+    (global.set $handed (i32.const 0))
     (i32.store (i32.const 4) (local.get $lastS))
     (i32.store (i32.const 8) (local.get $lastE))
     (local.get $pos))
+
+  ;; Set by $plain for the skip() that called it.
+  (global $handed (mut i32) (i32.const 0))
+
+  ;; hasNeedle (src/logs/formats/programs.ts): does b[s..e) hold ppp, pptp or radius in any case?
+  (func $needle (param $s i32) (param $e i32) (result i32)
+    (local $i i32) (local $c i32) (local $c2 i32)
+    (local.set $i (local.get $s))
+    (block $no
+      (loop $at
+        (br_if $no (i32.ge_s (i32.add (local.get $i) (i32.const 2)) (local.get $e)))
+        (local.set $c (i32.or (i32.load8_u (local.get $i)) (i32.const 32)))
+        (if (i32.and (i32.eq (local.get $c) (i32.const 112))
+                     (i32.eq (i32.or (i32.load8_u offset=1 (local.get $i)) (i32.const 32)) (i32.const 112)))
+          (then
+            (local.set $c2 (i32.or (i32.load8_u offset=2 (local.get $i)) (i32.const 32)))
+            (if (i32.eq (local.get $c2) (i32.const 112)) (then (return (i32.const 1))))
+            (if (i32.and (i32.eq (local.get $c2) (i32.const 116))
+                         (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $e)))
+              (then
+                (if (i32.eq (i32.or (i32.load8_u offset=3 (local.get $i)) (i32.const 32)) (i32.const 112))
+                  (then (return (i32.const 1)))))))
+          (else
+            (if (i32.and (i32.eq (local.get $c) (i32.const 114))
+                         (i32.lt_s (i32.add (local.get $i) (i32.const 5)) (local.get $e)))
+              (then
+                (if (i32.and
+                      (i32.and
+                        (i32.eq (i32.or (i32.load8_u offset=1 (local.get $i)) (i32.const 32)) (i32.const 97))
+                        (i32.eq (i32.or (i32.load8_u offset=2 (local.get $i)) (i32.const 32)) (i32.const 100)))
+                      (i32.and
+                        (i32.and
+                          (i32.eq (i32.or (i32.load8_u offset=3 (local.get $i)) (i32.const 32)) (i32.const 105))
+                          (i32.eq (i32.or (i32.load8_u offset=4 (local.get $i)) (i32.const 32)) (i32.const 117)))
+                        (i32.eq (i32.or (i32.load8_u offset=5 (local.get $i)) (i32.const 32)) (i32.const 115))))
+                  (then (return (i32.const 1))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $at)))
+    (i32.const 0))
+
+  ;; A relevant line at $pos (host ends at $k, tag at $j, newline at $nl, line end $le): when it is in
+  ;; the plain shape of plainTail (src/logs/formats/plain.ts) and printable ASCII (printableAscii),
+  ;; writes 1 at 12 and its newline, end, host end, tag start and end, pid and message start at
+  ;; 16..40 for LineScanner to build its record from. Otherwise writes nothing (0 at 12: the
+  ;; JavaScript loop reads the line).
+  (func $plain (param $pos i32) (param $k i32) (param $j i32) (param $nl i32) (param $le i32)
+    (local $t i32) (local $d i32) (local $pid i32) (local $c i32) (local $m i32) (local $p i32)
+    (local.set $t (i32.add (local.get $pos) (i32.const 16)))
+    ;; A host, not four digits (parseBsd reads `hh:mm:ss YYYY` as a year); a non-empty tag then `[`.
+    (if (i32.eq (local.get $k) (local.get $t)) (then (return)))
+    (if (i32.eq (i32.sub (local.get $k) (local.get $t)) (i32.const 4))
+      (then
+        (if (i32.and
+              (i32.and (call $digit (i32.load8_u (local.get $t))) (call $digit (i32.load8_u offset=1 (local.get $t))))
+              (i32.and (call $digit (i32.load8_u offset=2 (local.get $t))) (call $digit (i32.load8_u offset=3 (local.get $t)))))
+          (then (return)))))
+    (if (i32.eq (local.get $j) (i32.add (local.get $k) (i32.const 1))) (then (return)))
+    (if (i32.ne (i32.load8_u (local.get $j)) (i32.const 91)) (then (return)))
+    ;; The pid: one to nine digits, then `]:`.
+    (local.set $d (i32.add (local.get $j) (i32.const 1)))
+    (local.set $p (local.get $d))
+    (block $digitsEnd
+      (loop $digits
+        (br_if $digitsEnd (i32.ge_s (local.get $p) (local.get $le)))
+        (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+        (br_if $digitsEnd (i32.gt_u (local.get $c) (i32.const 9)))
+        (local.set $pid (i32.add (i32.mul (local.get $pid) (i32.const 10)) (local.get $c)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $digits)))
+    (if (i32.eq (local.get $p) (local.get $d)) (then (return)))
+    (if (i32.gt_s (i32.sub (local.get $p) (local.get $d)) (i32.const 9)) (then (return)))
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 93)) (then (return)))
+    (if (i32.ne (i32.load8_u offset=1 (local.get $p)) (i32.const 58)) (then (return)))
+    ;; The message: after `]:` and one space; not rsyslog's `message repeated N times: [...]`.
+    (local.set $m (i32.add (local.get $p) (i32.const 2)))
+    (if (i32.lt_s (local.get $m) (local.get $le))
+      (then
+        (if (i32.eq (i32.load8_u (local.get $m)) (i32.const 32))
+          (then (local.set $m (i32.add (local.get $m) (i32.const 1)))))))
+    (if (i32.and (i32.eq (i32.load8_u (local.get $m)) (i32.const 109))
+                 (i32.ge_s (i32.sub (local.get $le) (local.get $m)) (i32.const 17)))
+      (then
+        ;; "message repeated " as two 8-byte words and a space
+        (if (i32.and
+              (i32.and
+                (i64.eq (i64.load (local.get $m)) (i64.const 0x206567617373656d))
+                (i64.eq (i64.load offset=8 (local.get $m)) (i64.const 0x6465746165706572)))
+              (i32.eq (i32.load8_u offset=16 (local.get $m)) (i32.const 32)))
+          (then (return)))))
+    ;; Printable ASCII (0x20-0x7f) throughout, 16 bytes at a time.
+    (local.set $p (local.get $pos))
+    (block $textEnd
+      (loop $text
+        (br_if $textEnd (i32.gt_s (i32.add (local.get $p) (i32.const 16)) (local.get $le)))
+        (if (v128.any_true
+              (v128.or
+                (i8x16.lt_u (v128.load (local.get $p)) (i8x16.splat (i32.const 32)))
+                (i8x16.gt_u (v128.load (local.get $p)) (i8x16.splat (i32.const 127)))))
+          (then (return)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $text)))
+    (block $tailEnd
+      (loop $tail
+        (br_if $tailEnd (i32.ge_s (local.get $p) (local.get $le)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.or (i32.lt_u (local.get $c) (i32.const 32)) (i32.gt_u (local.get $c) (i32.const 127)))
+          (then (return)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $tail)))
+    (i32.store (i32.const 12) (i32.const 1))
+    (i32.store (i32.const 16) (local.get $nl))
+    (i32.store (i32.const 20) (local.get $le))
+    (i32.store (i32.const 24) (local.get $k))
+    (i32.store (i32.const 28) (i32.add (local.get $k) (i32.const 1)))
+    (i32.store (i32.const 32) (local.get $j))
+    (i32.store (i32.const 36) (local.get $pid))
+    (i32.store (i32.const 40) (local.get $m))
+    (global.set $handed (i32.const 1)))
+
+  (func $digit (param $c i32) (result i32)
+    (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
 )

@@ -70,8 +70,10 @@ test('skip() settles runs of other programs and stops at what it cannot settle',
     `Nov 20 10:00:${String(i % 60).padStart(2, '0')} vpn1 sshd[${i}]: x${i}`;
   const stops = [
     'Nov 20 10:01:00 vpn1 pppd[1]: Exit.', // relevant
-    'Nov 20 10:01:00 vpn1 apparmor[1]: has pp', // `pp` in the tag: JavaScript judges it
-    'Nov 20 10:01:00 vpn1 Radar: has ra',
+    'Nov 20 10:01:00 vpn1 pppd: no pid', // relevant, not the plain shape
+    'Nov 20 10:01:00 2026 pppd[1]: a year, not a host',
+    'Nov 20 10:01:00 vpn1 pppd[1]: caf\u00e9', // not ASCII
+    'Nov 20 10:01:00 vpn1 pppd[1]: message repeated 2 times: [ x]',
     'Nov 20 10:01:00 vpn1 last message repeated 2 times', // a third token
     'Nov 20 10:01:00 pppd[1]: no host', // busybox -S
     'Nov 20 10:01:00  vpn1 sshd[1]: two spaces',
@@ -79,29 +81,55 @@ test('skip() settles runs of other programs and stops at what it cannot settle',
     'nov 20 10:01:00 vpn1 sshd[1]: lower-case month',
   ];
   for (const stop of stops) {
-    const lines = [other(1), other(2), other(3), stop, other(4)];
+    const lines = [
+      other(1),
+      other(2),
+      'Nov 20 10:00:59 vpn1 apparmor[2]: `pp`, no needle',
+      other(3),
+      stop,
+      other(4),
+    ];
     const text = Buffer.from(lines.join('\n') + '\n');
     fast.load(text);
     const at = fast.skip(0, text.length, 65_536);
     assert.equal(at, text.indexOf(stop), stop);
-    assert.equal(fast.count, 3, stop);
+    assert.equal(fast.count, 4, stop);
     const last = text.indexOf(other(3));
     assert.equal(fast.lastStart, last);
     assert.equal(fast.lastEnd, last + other(3).length);
+    // Only the plain, printable relevant line is handed over with its offsets.
+    assert.equal(fast.plain, stop === stops[0], stop);
   }
+  const line = 'Nov 20 10:01:00 vpn1 pptpd[4321]: CTRL: Client 10.0.0.1 control connection started';
+  const text = Buffer.from(`${other(1)}\n${line}\r\n`);
+  fast.load(text);
+  const at = fast.skip(0, text.length, 65_536);
+  assert.equal(at, other(1).length + 1);
+  assert.ok(fast.plain);
+  const tail = { hostEnd: 0, progStart: 0, progEnd: 0, pid: 0, msgStart: 0 };
+  const ends: [number, number] = [0, 0];
+  fast.tail(tail, ends);
+  const off = (s: string): number => at + line.indexOf(s);
+  assert.deepStrictEqual(tail, {
+    hostEnd: off(' pptpd'),
+    progStart: off('pptpd'),
+    progEnd: off('[4321]'),
+    pid: 4321,
+    msgStart: off('CTRL:'),
+  });
+  assert.deepStrictEqual(ends, [text.length - 1, text.length - 2]);
   // A CR before the newline is not part of the line; an over-long line stops the run; so does the
   // last line when it has no newline.
   const crlf = Buffer.from(
     `${other(1)}\r\n${other(2)}\r\n${'Nov 20 10:00:00 vpn1 sshd[1]: ' + 'y'.repeat(300)}\n${other(3)}`,
   );
   fast.load(crlf);
-  const at = fast.skip(0, crlf.length, 200);
+  assert.equal(fast.skip(0, crlf.length, 200), crlf.indexOf('Nov 20 10:00:00 vpn1 sshd[1]: yyy'));
   assert.equal(fast.count, 2);
   assert.equal(fast.lastEnd, crlf.indexOf('\r\n', other(1).length + 2));
-  assert.equal(at, crlf.indexOf('Nov 20 10:00:00 vpn1 sshd[1]: yyy'));
-  const tail = Buffer.from(`${other(1)}\n${other(2)}`);
-  fast.load(tail);
-  assert.equal(fast.skip(0, tail.length, 65_536), other(1).length + 1);
+  const unterminated = Buffer.from(`${other(1)}\n${other(2)}`);
+  fast.load(unterminated);
+  assert.equal(fast.skip(0, unterminated.length, 65_536), other(1).length + 1);
   assert.equal(fast.count, 1);
 });
 
@@ -124,6 +152,17 @@ function edgeLines(): string {
     'sshd [1]',
     'sshd',
     '',
+    'pppd[8]:',
+    'pptpd[7]:',
+    'Pppd[6]:',
+    'radiusd[9]:',
+    'pptp[1]:',
+    'pppd[1234567890]:',
+    'pppd[123456789]:',
+    'pppd[]:',
+    'pppd[12]x:',
+    'pppd[12] :',
+    'apparmor[3]:',
   ];
   const hosts = ['vpn1', 'h[1]', 'h:1', '2026', 'fe80::1', '', ' vpn1'];
   const rows: string[] = [];
@@ -135,6 +174,15 @@ function edgeLines(): string {
       rows.push(`Nov 20 10:00:${s} vpn1 sshd[9]: filler ${n}`);
       rows.push(`Nov 20 10:00:${s} ${h} ${t}`);
       rows.push(`Nov 20 10:00:${s} ${h} ${t}\r`);
+      for (const m of [
+        'message repeated 2 times: [ x]',
+        'message repeated',
+        'caf\u00e9',
+        'tab\there',
+        '\u007f',
+        '',
+      ])
+        rows.push(`Nov  2 10:00:${s} ${h} ${t} ${m}`, `Nov 20 10:00:${s} ${h} ${t}${m}`);
     }
   rows.push('Nov 20 10:00:00 vpn1');
   rows.push('Nov 20 10:00:00 ');
