@@ -44,16 +44,7 @@ function pptpClientHints(server: string): Match {
 
 export function childOrIp(m: string): Match {
   if (m.startsWith('Could not determine')) return pppError(m, 'ip_config');
-  const r = PPTP_CHILD.exec(m);
-  if (r)
-    return {
-      hints: [
-        { h: 'role', role: 'client' },
-        { h: 'transport', transport: 'pptp' },
-        { h: 'peer', peer: r[1] ?? '' },
-      ],
-    };
-  return KNOWN;
+  return childScript(m);
 }
 
 /**
@@ -211,13 +202,5 @@ function restLate(c: number, m: string): Match | undefined {
 /** `Script ...`, `Waiting for ...`: a pptp-linux client's pty command names the server. */
 function childScript(m: string): Match {
   const r = PPTP_CHILD.exec(m);
-  if (r)
-    return {
-      hints: [
-        { h: 'role', role: 'client' },
-        { h: 'transport', transport: 'pptp' },
-        { h: 'peer', peer: r[1] ?? '' },
-      ],
-    };
-  return KNOWN;
+  return r ? pptpClientHints(r[1] ?? '') : KNOWN;
 }
