@@ -1,15 +1,19 @@
 /**
  * The WebAssembly skip loop (skip.wat) for LineScanner.skipBsd: runs of plain BSD lines of other
- * programs, skipped at ~100 instructions a line. The chunk is copied into the module's memory (one
- * memcpy per 1 MiB chunk); offsets in and out are the chunk's own. Only an optimisation: where
- * WebAssembly is not available the scanner runs its JavaScript loop alone, with the same results.
+ * programs, skipped at ~100 instructions a line. A plain file is read straight into the module's
+ * memory (readBuffers); other chunks (gzip, stdin, a second file) are copied in. Offsets in and out
+ * are the chunk's own. Only an optimisation: where WebAssembly is not available, or a chunk does not
+ * fit, the scanner runs its JavaScript loop alone, with the same results.
  */
 import type { PlainTail } from '../formats/plain.js';
+import { CHUNK_BYTES } from './source.js';
 import { SKIP_WASM } from './skip-wasm.js';
 
-/** Where the chunk starts in the module's memory; [0, 44) holds skip()'s results. */
+/** [0, 44) of the module's memory holds skip()'s results; three regions for chunks follow. */
 const BASE = 64;
 const PAGE = 65_536;
+/** A region: one chunk and room for the skip loop's reads past a line's end (it stays below end). */
+const REGION = CHUNK_BYTES + 64;
 
 type SkipFn = (pos: number, lim: number, end: number, max: number) => number;
 
@@ -41,22 +45,50 @@ export class FastSkip {
    */
   plain = false;
 
+  /** Where the loaded chunk starts in the memory. */
+  private base = BASE;
+  private lent = false;
+
   constructor(instance: WasmInstance) {
     this.memory = instance.exports.memory as WasmMemory;
     this.fn = instance.exports.skip as SkipFn;
+    // Sized once, never grown: growing would detach the buffers readBuffers() lent.
+    const need = BASE + 3 * REGION;
+    if (need > this.memory.buffer.byteLength)
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
     this.bytes = new Uint8Array(this.memory.buffer);
     this.results = new Int32Array(this.memory.buffer, 0, 11);
   }
 
-  /** Copies a chunk in, to be read by skip() until the next load() (by any scanner). */
-  load(chunk: Uint8Array): void {
-    const need = BASE + chunk.length + 16;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
-      this.bytes = new Uint8Array(this.memory.buffer);
-      this.results = new Int32Array(this.memory.buffer, 0, 11);
+  /**
+   * Two CHUNK_BYTES buffers in the module's memory for a plain file to be read into (source.ts),
+   * so that load() needs no copy; undefined while another file has them. give() returns them.
+   */
+  readBuffers(): { bufs: [Buffer, Buffer]; give: () => void } | undefined {
+    if (this.lent) return undefined;
+    this.lent = true;
+    const ab = this.memory.buffer;
+    return {
+      bufs: [Buffer.from(ab, BASE + REGION, CHUNK_BYTES), Buffer.from(ab, BASE + 2 * REGION, CHUNK_BYTES)],
+      give: () => {
+        this.lent = false;
+      },
+    };
+  }
+
+  /**
+   * Makes `chunk` the one skip() reads until the next load() (by any scanner): in place when it is
+   * in the module's memory, else copied in. False when it does not fit (then skip() must not run).
+   */
+  load(chunk: Uint8Array): boolean {
+    if (chunk.buffer === this.memory.buffer) {
+      this.base = chunk.byteOffset;
+      return true;
     }
+    if (chunk.length > CHUNK_BYTES) return false;
     this.bytes.set(chunk, BASE);
+    this.base = BASE;
+    return true;
   }
 
   /**
@@ -64,11 +96,12 @@ export class FastSkip {
    * `len` bytes; returns the start of the first line it did not settle (or a position >= len - 16).
    */
   skip(pos: number, len: number, maxLineBytes: number): number {
-    const stop = this.fn(pos + BASE, len - 16 + BASE, len + BASE, maxLineBytes) - BASE;
+    const base = this.base;
+    const stop = this.fn(pos + base, len - 16 + base, len + base, maxLineBytes) - base;
     const r = this.results;
     this.count = r[0] as number;
-    this.lastStart = (r[1] as number) - BASE;
-    this.lastEnd = (r[2] as number) - BASE;
+    this.lastStart = (r[1] as number) - base;
+    this.lastEnd = (r[2] as number) - base;
     this.plain = r[3] === 1;
     return stop;
   }
@@ -79,13 +112,14 @@ export class FastSkip {
    */
   tail(tail: PlainTail, at: [number, number]): void {
     const r = this.results;
-    at[0] = (r[4] as number) - BASE;
-    at[1] = (r[5] as number) - BASE;
-    tail.hostEnd = (r[6] as number) - BASE;
-    tail.progStart = (r[7] as number) - BASE;
-    tail.progEnd = (r[8] as number) - BASE;
+    const base = this.base;
+    at[0] = (r[4] as number) - base;
+    at[1] = (r[5] as number) - base;
+    tail.hostEnd = (r[6] as number) - base;
+    tail.progStart = (r[7] as number) - base;
+    tail.progEnd = (r[8] as number) - base;
     tail.pid = r[9] as number;
-    tail.msgStart = (r[10] as number) - BASE;
+    tail.msgStart = (r[10] as number) - base;
   }
 }
 

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { LineParser, ZoneClock, hostTimeZone } from '../formats/index.js';
 import type { LineFormat, LogRecord } from '../record.js';
 import { IssueLog, type InputIssue } from './issues.js';
+import { fastSkip } from './fast-skip.js';
 import { LineScanner, type TimedRecord } from './scanner.js';
 import { openInput, type InputSource } from './source.js';
 
@@ -112,7 +113,9 @@ export class LogReader {
   /** Opens every input (reporting those that cannot be read) before any record is read. */
   async open(): Promise<void> {
     for (const name of this.files) {
-      const src = await openInput(name, this.issues, () => this.opts.stdin ?? process.stdin);
+      // A plain file is read straight into the WebAssembly skip loop's memory (fast-skip.ts).
+      const lend = this.opts.wasmSkip !== false ? () => fastSkip()?.readBuffers() : undefined;
+      const src = await openInput(name, this.issues, () => this.opts.stdin ?? process.stdin, lend);
       if (!src) continue;
       const refMs = src.mtimeMs ?? this.opts.nowMs ?? Date.now();
       const base = basename(src.name).replace(/\.gz$/, '');

@@ -101,6 +101,8 @@ export class LineScanner {
   private words: Int32Array | undefined;
   /** The WebAssembly skip loop (fast-skip.ts), unless ScannerOptions.wasmSkip is false. */
   private readonly fast: FastSkip | undefined;
+  /** Whether this.fast took the chunk push() is reading (it may not fit). */
+  private fastOk = false;
   /** FastSkip.tail's newline and line end. */
   private readonly at: [number, number] = [0, 0];
   /** Format counts, run-length first: consecutive lines mostly share a format. */
@@ -306,7 +308,7 @@ export class LineScanner {
     let n = 0;
     let lastStart = -1;
     let lastEnd = -1;
-    const fast = this.fast;
+    const fast = this.fastOk ? this.fast : undefined;
     while (pos < lim) {
       if (fast !== undefined) {
         // The run of other programs' lines in WebAssembly; this loop takes the line it stopped at.
@@ -385,7 +387,7 @@ export class LineScanner {
     const out: TimedRecord[] = [];
     this.bytes += chunk.length;
     this.words = wordsOf(chunk);
-    this.fast?.load(chunk);
+    this.fastOk = this.fast !== undefined && this.fast.load(chunk);
     let pos = 0;
     if (this.carryTotal > 0) {
       const nl = chunk.indexOf(10);

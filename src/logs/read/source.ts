@@ -59,8 +59,8 @@ async function* decoded(src: Readable, gzip: { value: boolean }): AsyncGenerator
  * consumer (LineScanner) keeps no view of a chunk past its push(); a buffer is refilled only after
  * the consumer asked for the chunk after it.
  */
-async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const bufs = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)] as const;
+async function* plainChunks(fh: FileHandle, lent?: LentBuffers): AsyncGenerator<Buffer> {
+  const bufs = lent?.bufs ?? ([Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)] as const);
   let cur = 0;
   let next: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, CHUNK_BYTES, null);
   try {
@@ -76,6 +76,7 @@ async function* plainChunks(fh: FileHandle): AsyncGenerator<Buffer> {
   } finally {
     // Stopped early (or failed): let a read in flight finish before the handle closes.
     if (next) await next.catch(() => undefined);
+    lent?.give();
     await fh.close();
   }
 }
@@ -99,10 +100,17 @@ function describe(err: unknown): string {
  * Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. `stdin`
  * is called only for `-`: process.stdin sets up a stream (a pipe's socket) when first touched.
  */
+/** Two CHUNK_BYTES buffers a plain file may be read into instead of its own, and how to give them back. */
+export interface LentBuffers {
+  bufs: readonly [Buffer, Buffer];
+  give: () => void;
+}
+
 export async function openInput(
   name: string,
   issues: IssueLog,
   stdin: () => Readable,
+  lend?: () => LentBuffers | undefined,
 ): Promise<InputSource | undefined> {
   const gzip = { value: false };
   if (name === '-') return { name: '(stdin)', mtimeMs: undefined, chunks: decoded(stdin(), gzip), gzip };
@@ -120,7 +128,7 @@ export async function openInput(
       const rs = fh.createReadStream({ highWaterMark: CHUNK_BYTES });
       return { name, mtimeMs: st.mtimeMs, chunks: decoded(rs, gzip), gzip };
     }
-    return { name, mtimeMs: st.mtimeMs, chunks: plainChunks(fh), gzip };
+    return { name, mtimeMs: st.mtimeMs, chunks: plainChunks(fh, lend?.()), gzip };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     issues.add({

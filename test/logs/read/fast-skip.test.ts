@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { generateSyslog } from '../../../bench/analyze/generate.js';
 import { fastSkip } from '../../../src/logs/read/fast-skip.js';
 import { LogReader, type FileSummary, type ReadOptions } from '../../../src/logs/read/index.js';
@@ -224,7 +225,26 @@ test('same records, summaries and issues with the WebAssembly loop on and off', 
   records += await same([gen, file('edges.log', edgeLines())]);
   // Over-long lines: the JavaScript loop reports and cuts them.
   records += await same([file('edges-long.log', edgeLines())], { maxLineBytes: 40 });
+  // gzip: its chunks are copied into the module's memory (a plain file is read into it).
+  const gz = join(dir, 'gen.log.gz');
+  writeFileSync(gz, gzipSync(readFileSync(gen)));
+  utimesSync(gz, MTIME, MTIME);
+  records += await same([gz]);
   for (let seed = 1; seed <= 20; seed++)
     records += await same([file(`random${seed}.log`, randomLines(seed, 3000))]);
   assert.ok(records > 5000, `${records} records compared`);
+});
+
+test('a plain file is read into the module memory, and its buffers are given back at its end', async () => {
+  const fast = fastSkip();
+  assert.ok(fast);
+  const path = file('lend.log', 'Nov 20 10:00:00 vpn1 pppd[1]: Exit.\n');
+  const r = new LogReader([path, path], { timeZone: 'UTC', nowMs: MTIME.getTime() });
+  await r.open();
+  // The first file holds them; the second reads into its own.
+  assert.equal(fast.readBuffers(), undefined, 'lent to the first file');
+  for await (const b of r.batches()) assert.ok(b.length > 0);
+  const again = fast.readBuffers();
+  assert.ok(again, 'given back when the file is read');
+  again.give();
 });
