@@ -33,6 +33,12 @@ const SEED = 20261124;
 const MAIN = process.argv.includes('--main');
 const ARGS = process.argv.slice(2).filter((a) => a !== '--main');
 
+/** The node options on bin/pptpmon.js's shebang line. */
+function shebangFlags(root: string): string[] {
+  const first = readFileSync(join(root, 'bin', 'pptpmon.js'), 'utf8').split('\n', 1)[0] ?? '';
+  return first.split(' ').filter((w) => w.startsWith('--'));
+}
+
 function total(file: string): number {
   const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'));
   if (!m) throw new Error(`no instruction total in ${file}`);
@@ -49,8 +55,8 @@ function count(root: string, log: string, dir: string, n: number): Promise<{ ir:
     ...(MAIN ? ['--separate-threads=yes'] : []),
     process.execPath,
     ...(MAIN ? [] : ['--single-threaded']),
-    // bin/pptpmon.js's shebang flag (running bin through node directly drops the shebang).
-    '--max-semi-space-size=4',
+    // bin/pptpmon.js's shebang flags (running bin through node directly drops the shebang).
+    ...shebangFlags(root),
     join(root, 'bin', 'pptpmon.js'),
     'analyze',
     '--json',
