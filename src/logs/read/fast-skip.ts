@@ -6,7 +6,7 @@
  * fit, the scanner runs its JavaScript loop alone, with the same results.
  */
 import type { PlainTail } from '../formats/plain.js';
-import { CHUNK_BYTES } from './source.js';
+import { CHUNK_BYTES, type LentBuffers } from './source.js';
 import { SKIP_WASM } from './skip-wasm.js';
 
 /** [0, 44) of the module's memory holds skip()'s results; three regions for chunks follow. */
@@ -33,8 +33,8 @@ interface WasmApi {
 export class FastSkip {
   private readonly memory: WasmMemory;
   private readonly fn: SkipFn;
-  private bytes: Uint8Array;
-  private results: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly results: Int32Array;
   /** After skip(): lines skipped, and the last one's start and end (without CR); chunk offsets. */
   count = 0;
   lastStart = -1;
@@ -64,7 +64,7 @@ export class FastSkip {
    * Two CHUNK_BYTES buffers in the module's memory for a plain file to be read into (source.ts),
    * so that load() needs no copy; undefined while another file has them. give() returns them.
    */
-  readBuffers(): { bufs: [Buffer, Buffer]; give: () => void } | undefined {
+  readBuffers(): LentBuffers | undefined {
     if (this.lent) return undefined;
     this.lent = true;
     const ab = this.memory.buffer;

@@ -5,7 +5,9 @@
  * Speed comes from not decoding what we do not analyse. For the common shapes (BSD syslog, short-iso,
  * OpenWrt) the program is judged from the raw bytes of the tag (tagVerdictAt); for the others (RFC
  * 5424, journal JSON) each needle (NEEDLES) is found per chunk with Buffer#indexOf. A line of another
- * program is only counted. Other lines are decoded, checked (binary, UTF-8) and parsed. Times of
+ * program is only counted; runs of plain BSD lines are skipped, and their relevant lines' offsets
+ * found, in WebAssembly (fast-skip.ts, skip.wat). Other lines are decoded, checked (binary, UTF-8)
+ * and parsed. Times of
  * skipped lines are parsed lazily, only when needed: the first line of a file, the last of a chunk
  * (the time span) and the line before an untimed pppd logfile line (its neighbour time).
  * Chunks may be reused by the source after push() returns: nothing here keeps a view of one.

@@ -6,21 +6,25 @@
 ;;
 ;; It decides only what it is sure of, by the same rules as LineScanner.skipBsd and tagVerdictFast
 ;; (src/logs/formats/programs.ts): a line it cannot settle (another shape, no host token, a third
-;; token, a tag with `pp` or `ra` in any case, an over-long or unterminated line) stops the run, and
-;; the JavaScript loop reads that line itself. test/logs/read/fast-skip.test.ts checks that the
-;; reader gives the same records and summaries with and without it.
+;; token, an over-long or unterminated line) stops the run, and the JavaScript loop reads that line
+;; itself. A relevant line in plainTail's shape and printable ASCII stops the run too, with its
+;; offsets, so that LineScanner builds its record without scanning it again.
+;; test/logs/read/fast-skip.test.ts checks that the reader gives the same records and summaries with
+;; and without it.
 (module
-  ;; Bytes [0, 12): the results of the last skip(); the chunk is copied from BASE = 64 on.
+  ;; Bytes [0, 44): the results of the last skip(); chunks from 64 on (fast-skip.ts lays them out).
   (memory (export "memory") 17)
 
   ;; skip(pos, lim, end, max) -> where the run stopped (a line start, or >= lim).
   ;; pos: a line start; lim: end - 16 (no line starting at or after it is taken); end: end of the
   ;; chunk's bytes; max: the longest line taken (maxLineBytes). All offsets are into memory.
-  ;; Writes the number of lines skipped at 0 and the last one's start and end (without CR) at 4, 8.
+  ;; Writes the number of lines skipped at 0 and the last one's start and end (without CR) at 4, 8;
+  ;; at 12, 1 when it stopped at a plain relevant line ($plain writes its offsets), else 0.
   (func (export "skip") (param $pos i32) (param $lim i32) (param $end i32) (param $max i32) (result i32)
     (local $n i32) (local $c i32) (local $p i32) (local $m i32) (local $nl i32) (local $le i32)
     (local $k i32) (local $j i32) (local $cand i32) (local $prev i32) (local $l i32)
     (local $lastS i32) (local $lastE i32)
+    (i32.store (i32.const 12) (i32.const 0))
     (block $done
       (loop $line
         (br_if $done (i32.ge_s (local.get $pos) (local.get $lim)))
@@ -109,15 +113,9 @@
         (local.set $pos (i32.add (local.get $nl) (i32.const 1)))
         (br $line)))
     (i32.store (i32.const 0) (local.get $n))
-    ;; $plain set 12 when the run stopped at a plain relevant line; every other stop clears it.
-    (if (i32.eqz (global.get $handed)) (then (i32.store (i32.const 12) (i32.const 0))))
-    (global.set $handed (i32.const 0))
     (i32.store (i32.const 4) (local.get $lastS))
     (i32.store (i32.const 8) (local.get $lastE))
     (local.get $pos))
-
-  ;; Set by $plain for the skip() that called it.
-  (global $handed (mut i32) (i32.const 0))
 
   ;; hasNeedle (src/logs/formats/programs.ts): does b[s..e) hold ppp, pptp or radius in any case?
   (func $needle (param $s i32) (param $e i32) (result i32)
@@ -231,8 +229,7 @@
     (i32.store (i32.const 28) (i32.add (local.get $k) (i32.const 1)))
     (i32.store (i32.const 32) (local.get $j))
     (i32.store (i32.const 36) (local.get $pid))
-    (i32.store (i32.const 40) (local.get $m))
-    (global.set $handed (i32.const 1)))
+    (i32.store (i32.const 40) (local.get $m)))
 
   (func $digit (param $c i32) (result i32)
     (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))

@@ -96,16 +96,17 @@ function describe(err: unknown): string {
   }
 }
 
-/**
- * Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. `stdin`
- * is called only for `-`: process.stdin sets up a stream (a pipe's socket) when first touched.
- */
 /** Two CHUNK_BYTES buffers a plain file may be read into instead of its own, and how to give them back. */
 export interface LentBuffers {
   bufs: readonly [Buffer, Buffer];
   give: () => void;
 }
 
+/**
+ * Opens `name` (or stdin for `-`); undefined (with the issue logged) when it cannot be read. `stdin`
+ * is called only for `-`: process.stdin sets up a stream (a pipe's socket) when first touched;
+ * `lend` only for a plain file (FastSkip.readBuffers).
+ */
 export async function openInput(
   name: string,
   issues: IssueLog,
