@@ -8,8 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -18,18 +17,10 @@ import { fastSkip } from '../../../src/logs/read/fast-skip.js';
 import { LogReader, type FileSummary, type ReadOptions } from '../../../src/logs/read/index.js';
 import type { LogRecord } from '../../../src/logs/record.js';
 import { corpusLogs } from '../corpus-support.js';
+import { MTIME, tempFiles } from './files-support.js';
 
 const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'pptpmon-fast-skip-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-const MTIME = new Date('2026-11-25T00:00:00Z');
-
-function file(name: string, data: string | Buffer): string {
-  const p = join(dir, name);
-  writeFileSync(p, data);
-  utimesSync(p, MTIME, MTIME);
-  return p;
-}
+const { dir, file, stamp } = tempFiles('pptpmon-fast-skip-');
 
 async function read(
   files: string[],
@@ -220,7 +211,7 @@ test('same records, summaries and issues with the WebAssembly loop on and off', 
   // Several 1 MiB chunks: lines cross chunk ends, runs stop and start at them.
   const gen = join(dir, 'gen.log');
   await generateSyslog(gen, 40_000, 11, SAMPLE);
-  utimesSync(gen, MTIME, MTIME);
+  stamp(gen);
   records += await same([gen]);
   records += await same([gen, file('edges.log', edgeLines())]);
   // Over-long lines: the JavaScript loop reports and cuts them.
@@ -228,7 +219,7 @@ test('same records, summaries and issues with the WebAssembly loop on and off', 
   // gzip: its chunks are copied into the module's memory (a plain file is read into it).
   const gz = join(dir, 'gen.log.gz');
   writeFileSync(gz, gzipSync(readFileSync(gen)));
-  utimesSync(gz, MTIME, MTIME);
+  stamp(gz);
   records += await same([gz]);
   for (let seed = 1; seed <= 20; seed++)
     records += await same([file(`random${seed}.log`, randomLines(seed, 3000))]);

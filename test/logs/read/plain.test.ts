@@ -8,27 +8,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSyslog } from '../../../bench/analyze/generate.js';
 import { LineParser, ZoneClock, isRelevantProgram } from '../../../src/logs/formats/index.js';
 import { LogReader, type FileSummary } from '../../../src/logs/read/index.js';
 import type { LogRecord } from '../../../src/logs/record.js';
 import { corpusLogs } from '../corpus-support.js';
+import { MTIME, tempFiles } from './files-support.js';
 
 const SAMPLE = new URL('../../../samples/syslog', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'pptpmon-plain-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-const MTIME = new Date('2026-11-25T00:00:00Z');
+const { dir, file, stamp } = tempFiles('pptpmon-plain-');
 const ZONE = 'Europe/Berlin';
-
-function file(name: string, data: string, encoding: BufferEncoding = 'utf8'): string {
-  const p = join(dir, name);
-  writeFileSync(p, data, encoding);
-  utimesSync(p, MTIME, MTIME);
-  return p;
-}
 
 async function read(
   files: string[],
@@ -109,7 +100,7 @@ function edgeLines(): string {
 test('plain lines: every record is the general path record (generated log and edge lines)', async () => {
   const gen = join(dir, 'gen.log');
   await generateSyslog(gen, 30_000, 7, SAMPLE);
-  utimesSync(gen, MTIME, MTIME);
+  stamp(gen);
   const edges = file('edges.log', edgeLines());
   for (const path of [gen, edges]) {
     const want = reference(path);
@@ -135,7 +126,7 @@ test('same records, summaries and issues with the byte path on and off (corpus, 
       'Nov 20 10:00:03 vpn1 pppd[7]: \u00ff\u00fe latin-1, not UTF-8',
       '',
     ].join('\n'),
-    'latin1',
+    { encoding: 'latin1' },
   );
   for (const files of [...logs.map((l) => [l]), [gen, file('edges2.log', edgeLines())], [ctl]]) {
     const on = await read(files, true);

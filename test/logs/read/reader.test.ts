@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { LogReader, type ReadOptions } from '../../../src/logs/read/index.js';
 import type { LogRecord } from '../../../src/logs/record.js';
+import { tempFiles } from './files-support.js';
 
 const SAMPLE = readFileSync(new URL('../../../samples/syslog', import.meta.url));
 const SAMPLE_LINES = SAMPLE.toString('utf8')
@@ -20,15 +20,7 @@ const SAMPLE_LINES = SAMPLE.toString('utf8')
 // Every line of the capture but busybox's own "syslogd started" is pppd/pptpd/pptp.
 const SAMPLE_KEPT = SAMPLE_LINES.filter((l) => /\b(pppd|pptpd|pptp)\[/.test(l)).length;
 
-const dir = mkdtempSync(join(tmpdir(), 'pptpmon-read-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, data: Buffer | string, mtime = new Date('2026-11-25T00:00:00Z')): string {
-  const p = join(dir, name);
-  writeFileSync(p, data);
-  utimesSync(p, mtime, mtime);
-  return p;
-}
+const { dir, file } = tempFiles('pptpmon-read-');
 
 async function readAll(
   files: string[],
@@ -212,11 +204,9 @@ test('pppd logfile lines take the time of the timestamped line before them, else
   assert.equal(b.recs[0]?.tsSource, 'neighbour');
   assert.equal(b.recs[0]?.ts, '2026-11-24T21:58:30.000Z');
   const mtime = new Date('2026-11-24T22:05:00Z');
-  const pure = file(
-    'ppp.log',
-    readFileSync(new URL('../../../samples/ppp-server.log', import.meta.url)),
+  const pure = file('ppp.log', readFileSync(new URL('../../../samples/ppp-server.log', import.meta.url)), {
     mtime,
-  );
+  });
   const c = await readAll([pure]);
   assert.ok(c.recs.length > 100);
   assert.ok(
